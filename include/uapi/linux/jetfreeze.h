@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
+/*
+ * jetfreeze: drain and hold the writes of a set of block devices.
+ *
+ * This is the only header shared by the kernel module and userspace.
+ *
+ * Control node: /dev/jetfreeze (misc device, mode 0600).  A session is one
+ * open file of the node.  Every command below takes a pointer to a struct
+ * whose first member is its size.
+ *
+ * Extension rules (the copy_struct_from_user() contract):
+ *  - A struct only ever grows at its end.  The command numbers encode the
+ *    size of the first version (*_SIZE_VER0) and never change.
+ *  - The caller sets @size to the size of the struct it was built with.
+ *    A smaller (older) size is accepted: the kernel treats the missing tail
+ *    as zero.  A larger (newer) size is accepted only if every byte the
+ *    kernel does not know is zero, else E2BIG.  Sizes below VER0 give
+ *    EINVAL.
+ *  - Output is written up to min(@size, kernel size).
+ *  - Every flags word and every field named reserved* must be zero on
+ *    input, else EINVAL.  Unknown flag bits give EINVAL.
+ *  - All fields are fixed width and naturally aligned with explicit
+ *    padding, so 32-bit and 64-bit callers share one layout.  User
+ *    pointers travel as __u64.
+ *
+ * Compatibility comes from adding commands, flags and fields, never from
+ * changing old ones; JETFREEZE_ABI_MAJOR changes only if that promise is
+ * ever broken.  JETFREEZE_IOC_VERSION reports the module's ABI and its
+ * feature bits; test a feature bit before using what it names.
+ */
+#ifndef _UAPI_LINUX_JETFREEZE_H
+#define _UAPI_LINUX_JETFREEZE_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define JETFREEZE_NODE		"/dev/jetfreeze"
+#define JETFREEZE_ABI_MAJOR	1
+#define JETFREEZE_ABI_MINOR	0
+
+/*
+ * 0xB9 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst;
+ * we use numbers 0x00-0x1F.
+ */
+#define JETFREEZE_IOC_MAGIC	0xB9
+
+/* Feature bits reported in jetfreeze_version.features. */
+#define JETFREEZE_FEAT_FREEZE		(1ULL << 0)
+#define JETFREEZE_FEAT_STATUS		(1ULL << 1)
+#define JETFREEZE_FEAT_PERSIST		(1ULL << 2)	/* FREEZE_PERSIST + ADOPT */
+#define JETFREEZE_FEAT_STAGES		(1ULL << 3)	/* jetfreeze_device.stage */
+#define JETFREEZE_FEAT_HOLD_LIMITS	(1ULL << 4)
+
+/**
+ * struct jetfreeze_version - JETFREEZE_IOC_VERSION: ABI and limits
+ * @size: in, sizeof(struct jetfreeze_version) as the caller knows it
+ * @abi_major: out, JETFREEZE_ABI_MAJOR of the module
+ * @abi_minor: out, JETFREEZE_ABI_MINOR of the module
+ * @max_devices: out, most devices one FREEZE accepts
+ * @features: out, JETFREEZE_FEAT_* bits
+ * @default_timeout_ms: out, hold timeout when FREEZE passes 0
+ * @max_timeout_ms: out, largest timeout FREEZE accepts
+ * @max_held_bytes: out, module cap on bytes held per device
+ * @max_held_bios: out, module cap on bios held per device
+ * @module_version: out, NUL-terminated module version string
+ *
+ * Needs no privilege beyond opening the node.
+ */
+struct jetfreeze_version {
+	__u32 size;
+	__u32 abi_major;
+	__u32 abi_minor;
+	__u32 max_devices;
+	__u64 features;
+	__u32 default_timeout_ms;
+	__u32 max_timeout_ms;
+	__u64 max_held_bytes;
+	__u64 max_held_bios;
+	char module_version[32];
+};
+#define JETFREEZE_VERSION_SIZE_VER0	80
+
+/**
+ * struct jetfreeze_device - one block device of a FREEZE
+ * @major: device number, major part
+ * @minor: device number, minor part
+ * @stage: freeze order.  Devices are frozen stage by stage in ascending
+ *	order and thawed in descending order; put devices stacked on top of
+ *	others (dm, md, loop) in a lower stage than the devices below them,
+ *	so their in-flight writes can reach the lower devices and complete.
+ *	Within a stage the module freezes bio-based devices before blk-mq
+ *	ones.  All zero is fine for unrelated devices.
+ * @reserved: must be zero
+ */
+struct jetfreeze_device {
+	__u32 major;
+	__u32 minor;
+	__u32 stage;
+	__u32 reserved;
+};
+
+/* FREEZE flags */
+/*
+ * The hold survives closing the file: it ends at its timeout, or when a
+ * session that ADOPTed it thaws it or is closed.
+ */
+#define JETFREEZE_FREEZE_PERSIST	(1U << 0)
+#define JETFREEZE_FREEZE_FLAGS		(JETFREEZE_FREEZE_PERSIST)
+
+/**
+ * struct jetfreeze_freeze - JETFREEZE_IOC_FREEZE: drain, flush and hold
+ * @size: in, sizeof(struct jetfreeze_freeze) as the caller knows it
+ * @flags: in, JETFREEZE_FREEZE_*
+ * @timeout_ms: in, the hold ends (broken, JETFREEZE_BROKEN_TIMEOUT) this
+ *	long after the freeze completed; 0 means the module default; more
+ *	than jetfreeze_version.max_timeout_ms is EINVAL
+ * @nr_devices: in, number of entries at @devices, 1..max_devices
+ * @devices: in, user pointer to @nr_devices struct jetfreeze_device
+ * @max_held_bytes: in, break the hold when one device holds more bytes;
+ *	0 means the module cap; values above the cap are lowered to it
+ * @max_held_bios: in, the same for the number of held bios
+ * @session_id: out, system-wide id of this hold (never 0, never reused)
+ * @drain_ns: out, time spent draining in-flight writes and flushing
+ * @failed_index: out, on failure the index of the device at fault, or
+ *	~0U when the failure is not about one device
+ * @reserved: must be zero
+ *
+ * Needs CAP_SYS_ADMIN.  All or nothing: on error nothing stays frozen.
+ * On success every write submitted to the devices before the call has
+ * completed and each device's write cache was flushed; from then on every
+ * write, flush, discard, write-zeroes, secure-erase and zone command to
+ * them is held (REQ_NOWAIT ones fail with EAGAIN) while reads pass.
+ *
+ * Errors: EPERM no CAP_SYS_ADMIN; EBUSY this session already holds, or
+ * holds an ended hold not yet collected by THAW; EINVAL bad flags, reserved
+ * fields, timeout, nr_devices 0, duplicate device; E2BIG too many devices;
+ * ENXIO/ENODEV no such block device; EFAULT bad pointer; ETIMEDOUT
+ * in-flight writes did not drain in time; EOPNOTSUPP a bio-based device
+ * whose in-flight writes cannot be counted (iostats off); EINTR fatal
+ * signal; ENOMEM.
+ */
+struct jetfreeze_freeze {
+	__u32 size;
+	__u32 flags;
+	__u32 timeout_ms;
+	__u32 nr_devices;
+	__u64 devices;
+	__u64 max_held_bytes;
+	__u64 max_held_bios;
+	__u64 session_id;
+	__u64 drain_ns;
+	__u32 failed_index;
+	__u32 reserved;
+};
+#define JETFREEZE_FREEZE_SIZE_VER0	64
+
+/* Why a hold ended before THAW (jetfreeze_thaw.broken, status entries). */
+#define JETFREEZE_BROKEN_NONE		0
+#define JETFREEZE_BROKEN_TIMEOUT	1	/* timeout_ms passed */
+#define JETFREEZE_BROKEN_HELD_BYTES	2	/* a device held too many bytes */
+#define JETFREEZE_BROKEN_HELD_BIOS	3	/* a device held too many bios */
+#define JETFREEZE_BROKEN_DEVICE_REMOVED	4	/* a frozen device went away */
+#define JETFREEZE_BROKEN_HOLDER_GONE	5	/* the holding file was closed */
+
+/**
+ * struct jetfreeze_thaw - JETFREEZE_IOC_THAW: end the hold, get its report
+ * @size: in, sizeof(struct jetfreeze_thaw) as the caller knows it
+ * @flags: in, must be zero
+ * @session_id: out, the hold's id
+ * @broken: out, JETFREEZE_BROKEN_*: anything but NONE means the devices
+ *	were released before this call and a snapshot taken meanwhile must
+ *	be discarded
+ * @nr_devices: out, devices of the hold
+ * @held_bios: out, write-class bios held on those devices during the hold
+ * @held_bytes: out, their payload in bytes
+ * @frozen_ns: out, from the end of FREEZE to the end of the hold
+ * @release_ns: out, time spent resubmitting held bios
+ *
+ * Needs CAP_SYS_ADMIN.  Held bios are resubmitted in the order they were
+ * submitted.  A hold that ended early (broken) is reported here once; the
+ * session is then free for a new FREEZE.  ENOENT when the session holds
+ * nothing and has no report pending.
+ */
+struct jetfreeze_thaw {
+	__u32 size;
+	__u32 flags;
+	__u64 session_id;
+	__u32 broken;
+	__u32 nr_devices;
+	__u64 held_bios;
+	__u64 held_bytes;
+	__u64 frozen_ns;
+	__u64 release_ns;
+};
+#define JETFREEZE_THAW_SIZE_VER0	56
+
+/* status entry flags */
+#define JETFREEZE_STATUS_PERSIST	(1U << 0)	/* FREEZE_PERSIST hold */
+#define JETFREEZE_STATUS_ATTACHED	(1U << 1)	/* a file owns the hold */
+
+/* status entry states */
+#define JETFREEZE_STATE_FROZEN		1	/* writes are held */
+#define JETFREEZE_STATE_ENDED		2	/* released; report not collected */
+
+/**
+ * struct jetfreeze_status_entry - one device of one hold
+ * @session_id: the hold's id
+ * @major: device number, major part
+ * @minor: device number, minor part
+ * @holder_pid: pid (in the caller's pid namespace) of the process that
+ *	froze, 0 when it is not visible there or has exited
+ * @flags: JETFREEZE_STATUS_*
+ * @state: JETFREEZE_STATE_*
+ * @broken: JETFREEZE_BROKEN_* for an ended hold, else NONE
+ * @frozen_since_ns: CLOCK_REALTIME when the freeze completed
+ * @timeout_left_ms: time until the hold times out, 0 once ended
+ * @held_bios: bios held on this device right now
+ * @held_bytes: bytes held on this device right now
+ * @holder_comm: NUL-terminated command name of the freezing process
+ * @stage: the stage the device was frozen in
+ * @reserved: zero
+ */
+struct jetfreeze_status_entry {
+	__u64 session_id;
+	__u32 major;
+	__u32 minor;
+	__s32 holder_pid;
+	__u32 flags;
+	__u32 state;
+	__u32 broken;
+	__u64 frozen_since_ns;
+	__u64 timeout_left_ms;
+	__u64 held_bios;
+	__u64 held_bytes;
+	char holder_comm[16];
+	__u32 stage;
+	__u32 reserved;
+};
+#define JETFREEZE_STATUS_ENTRY_SIZE_VER0	88
+
+/**
+ * struct jetfreeze_status - JETFREEZE_IOC_STATUS: every hold system-wide
+ * @size: in, sizeof(struct jetfreeze_status) as the caller knows it
+ * @flags: in, must be zero
+ * @nr_entries: in, capacity of @entries; out, number of entries that
+ *	exist (more than the capacity means the output was cut short)
+ * @entry_size: in, sizeof(struct jetfreeze_status_entry) as the caller
+ *	knows it (at least JETFREEZE_STATUS_ENTRY_SIZE_VER0); entries are
+ *	written with that stride
+ * @entries: in, user pointer to the entry array (may be 0 with capacity 0
+ *	to ask for the count)
+ *
+ * Needs no privilege beyond opening the node.  Lists one entry per device
+ * of every frozen hold and of every ended PERSIST hold whose report has
+ * not been collected.
+ */
+struct jetfreeze_status {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_entries;
+	__u32 entry_size;
+	__u64 entries;
+};
+#define JETFREEZE_STATUS_SIZE_VER0	24
+
+/**
+ * struct jetfreeze_adopt - JETFREEZE_IOC_ADOPT: take over a PERSIST hold
+ * @size: in, sizeof(struct jetfreeze_adopt) as the caller knows it
+ * @flags: in, must be zero
+ * @session_id: in, id of a PERSIST hold that no file owns
+ *
+ * Needs CAP_SYS_ADMIN.  The hold (frozen, or ended with a report pending)
+ * moves to this file, which then THAWs it like its own; closing the file
+ * ends it.  ENOENT no such hold; EBUSY another file owns it, or this
+ * session already holds or has a report pending.
+ */
+struct jetfreeze_adopt {
+	__u32 size;
+	__u32 flags;
+	__u64 session_id;
+};
+#define JETFREEZE_ADOPT_SIZE_VER0	16
+
+#define JETFREEZE_IOC_RW(nr, size) \
+	_IOC(_IOC_READ | _IOC_WRITE, JETFREEZE_IOC_MAGIC, (nr), (size))
+
+#define JETFREEZE_IOC_VERSION \
+	JETFREEZE_IOC_RW(0x00, JETFREEZE_VERSION_SIZE_VER0)
+#define JETFREEZE_IOC_FREEZE \
+	JETFREEZE_IOC_RW(0x01, JETFREEZE_FREEZE_SIZE_VER0)
+#define JETFREEZE_IOC_THAW \
+	JETFREEZE_IOC_RW(0x02, JETFREEZE_THAW_SIZE_VER0)
+#define JETFREEZE_IOC_STATUS \
+	JETFREEZE_IOC_RW(0x03, JETFREEZE_STATUS_SIZE_VER0)
+#define JETFREEZE_IOC_ADOPT \
+	_IOC(_IOC_WRITE, JETFREEZE_IOC_MAGIC, 0x04, JETFREEZE_ADOPT_SIZE_VER0)
+
+#endif /* _UAPI_LINUX_JETFREEZE_H */
