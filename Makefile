@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# jetfreeze: top-level orchestrator for the module, the library, the tools
+# and the tests.  Userspace builds into $(BUILD); the module builds once per
+# kernel into $(BUILD)/kmod/<kernel release>/.
+#
+#   make                 library, tools and test programs
+#   make kmod KVER=...   the module (and the test-only modules) for a kernel
+#   make check           installs what is missing, then runs every test
+#   make demo            installs what is missing, then the demonstration
+#   make bench           installs what is missing, then the benchmarks
+
+VERSION := $(shell cat $(CURDIR)/VERSION)
+export VERSION
+
+TOP := $(CURDIR)
+BUILD ?= $(TOP)/build
+export TOP BUILD
+
+CC ?= gcc
+V ?= 0
+ifeq ($(V),0)
+MAKEFLAGS += --no-print-directory
+endif
+
+# Kernels the VM suite runs on; tests/vm/kernel resolves series to releases.
+KERNELS ?= 6.1 6.12
+
+.PHONY: all userspace lib tools tests kmod deps check unit vmcheck demo bench \
+	install clean
+
+all: userspace
+
+userspace: lib tools tests
+
+lib:
+	$(MAKE) -C lib
+
+tools: lib
+	$(MAKE) -C tools
+
+tests: lib tools
+	$(MAKE) -C tests
+
+# The module for one kernel.  KVER is a release ("6.1.0-56-amd64") or a
+# series ("6.1"); KDIR defaults to Debian's header package location.
+kmod:
+	@test -n "$(KVER)" || { echo "make kmod: set KVER (e.g. KVER=6.1)"; exit 1; }
+	@kmod/build "$(KVER)" "$(KDIR)"
+
+deps:
+	@scripts/install-deps
+
+check: deps
+	@$(MAKE) userspace
+	@tests/run-all $(KERNELS)
+
+unit: userspace
+	@tests/run-all --unit-only
+
+vmcheck: deps userspace
+	@tests/run-all --vm-only $(KERNELS)
+
+demo: deps
+	@$(MAKE) userspace
+	@tests/demo/run
+
+bench: deps
+	@$(MAKE) userspace
+	@bench/run
+
+install: userspace
+	$(MAKE) -C lib install
+	$(MAKE) -C tools install
+
+clean:
+	rm -rf $(BUILD)

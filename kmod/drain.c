@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Draining: once a group of devices holds new writes, wait until every
+ * write that got past us before has completed, then flush each device's
+ * write cache.
+ *
+ *  1. synchronize_srcu(): every submitter that passed a write through
+ *     jf_submit_bio() has returned from the original submit_bio_noacct(),
+ *     so the write is inside its driver: a blk-mq request holding a queue
+ *     reference, or a bio a bio-based driver has started accounting.
+ *  2. blk-mq: one queue freeze cycle waits for every request to finish.
+ *     bio-based: poll the per-cpu in-flight write counters to zero, as dm
+ *     suspend does.  Drivers that complete every bio inside ->submit_bio
+ *     are done after step 1.
+ *  3. A flush bio of our own, which jf_hold_bio() recognises by its
+ *     end_io and lets through.
+ *
+ * Queues are never frozen while we wait for an SRCU grace period: a
+ * submitter blocked in bio_queue_enter() would stall it.
+ */
+#include "jetfreeze.h"
+
+#include <linux/delay.h>
+#include <linux/part_stat.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#define JF_WAIT_SLICE	(HZ / 10)
+
+/* Bio-based drivers that finish every bio before ->submit_bio returns. */
+static const char * const jf_sync_drivers[] = { "brd", "zram", "nd_pmem" };
+
+static bool jf_driver_is_sync(struct gendisk *disk)
+{
+	struct module *owner = disk->fops->owner;
+	unsigned int i;
+
+	for (i = 0; owner && i < ARRAY_SIZE(jf_sync_drivers); i++)
+		if (!strcmp(module_name(owner), jf_sync_drivers[i]))
+			return true;
+	return false;
+}
+
+/* Wait status: 0 go on, -EINTR fatal signal, -ETIMEDOUT past @deadline. */
+static int jf_wait_check(unsigned long deadline)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (time_after_eq(jiffies, deadline))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+static unsigned long jf_slice(unsigned long deadline)
+{
+	long left = (long)(deadline - jiffies);
+
+	return clamp_t(long, left, 1, JF_WAIT_SLICE);
+}
+
+static int jf_drain_mq(struct jf_hold **holds, unsigned int nr,
+		       unsigned long deadline, struct jf_hold **failed)
+{
+	struct request_queue **queues;
+	unsigned int i, j, nq = 0;
+	int ret = 0;
+
+	queues = kcalloc(nr, sizeof(*queues), GFP_KERNEL);
+	if (!queues)
+		return -ENOMEM;
+
+	/* a partition shares its disk's queue: freeze each queue once */
+	for (i = 0; i < nr; i++) {
+		struct request_queue *q;
+
+		if (holds[i]->joined || !holds[i]->mq)
+			continue;
+		q = bdev_get_queue(holds[i]->dev->bdev);
+		for (j = 0; j < nq && queues[j] != q; j++)
+			;
+		if (j == nq) {
+			queues[nq++] = q;
+			jf_queue_freeze_start(q);
+		}
+	}
+
+	for (j = 0; j < nq && !ret; j++) {
+		while (!blk_mq_freeze_queue_wait_timeout(queues[j],
+							 jf_slice(deadline))) {
+			ret = jf_wait_check(deadline);
+			if (ret)
+				break;
+		}
+		if (ret) {
+			for (i = 0; i < nr; i++)
+				if (holds[i]->mq && !holds[i]->joined &&
+				    bdev_get_queue(holds[i]->dev->bdev) ==
+				    queues[j])
+					*failed = holds[i];
+		}
+	}
+
+	for (j = 0; j < nq; j++)
+		jf_queue_unfreeze(queues[j]);
+	kfree(queues);
+	return ret;
+}
+
+static long jf_writes_in_flight(struct gendisk *disk)
+{
+	struct block_device *part;
+	unsigned long idx;
+	long sum = 0;
+	int cpu;
+
+	rcu_read_lock();
+	xa_for_each(&disk->part_tbl, idx, part)
+		for_each_possible_cpu(cpu)
+			sum += part_stat_local_read_cpu(part, in_flight[WRITE],
+							cpu);
+	rcu_read_unlock();
+	return sum;
+}
+
+static int jf_drain_bio_based(struct jf_hold *h, unsigned long deadline)
+{
+	struct block_device *bdev = h->dev->bdev;
+	int ret;
+
+	if (jf_driver_is_sync(bdev->bd_disk))
+		return 0;
+	if (!jf_bio_based_accounts(bdev)) {
+		pr_warn("%pg: cannot count its in-flight writes (bio-based with I/O accounting off; try: echo 1 > /sys/block/%s/queue/iostats)\n",
+			bdev, bdev->bd_disk->disk_name);
+		return -EOPNOTSUPP;
+	}
+	while (jf_writes_in_flight(bdev->bd_disk) > 0) {
+		ret = jf_wait_check(deadline);
+		if (ret)
+			return ret;
+		msleep(2);
+	}
+	return 0;
+}
+
+struct jf_flush {
+	struct completion done;
+	refcount_t ref;
+	blk_status_t status;
+};
+
+static void jf_flush_put(struct jf_flush *f)
+{
+	if (refcount_dec_and_test(&f->ref))
+		kfree(f);
+}
+
+void jf_flush_endio(struct bio *bio)
+{
+	struct jf_flush *f = bio->bi_private;
+
+	f->status = bio->bi_status;
+	complete(&f->done);
+	bio_put(bio);
+	jf_flush_put(f);
+}
+
+/* Flush every new device of the group, all at once. */
+static int jf_flush(struct jf_hold **holds, unsigned int nr,
+		    unsigned long deadline, struct jf_hold **failed)
+{
+	struct jf_flush **flushes;
+	unsigned int i;
+	int ret = 0;
+
+	flushes = kcalloc(nr, sizeof(*flushes), GFP_KERNEL);
+	if (!flushes)
+		return -ENOMEM;
+
+	for (i = 0; i < nr; i++) {
+		struct jf_flush *f;
+		struct bio *bio;
+
+		if (holds[i]->joined)
+			continue;
+		f = kzalloc(sizeof(*f), GFP_KERNEL);
+		if (!f) {
+			ret = -ENOMEM;
+			break;
+		}
+		init_completion(&f->done);
+		refcount_set(&f->ref, 2);	/* ours and the bio's */
+		bio = bio_alloc(holds[i]->dev->bdev, 0,
+				REQ_OP_WRITE | REQ_PREFLUSH, GFP_KERNEL);
+		bio->bi_end_io = jf_flush_endio;
+		bio->bi_private = f;
+		flushes[i] = f;
+		submit_bio(bio);
+	}
+
+	for (i = 0; i < nr; i++) {
+		struct jf_flush *f = flushes[i];
+
+		if (!f)
+			continue;
+		while (!ret && !wait_for_completion_io_timeout(&f->done,
+							jf_slice(deadline)))
+			ret = jf_wait_check(deadline);
+		if (!ret && f->status) {
+			pr_warn("%s: cache flush failed\n", holds[i]->name);
+			ret = blk_status_to_errno(f->status);
+		}
+		if (ret && !*failed)
+			*failed = holds[i];
+		jf_flush_put(f);
+	}
+	kfree(flushes);
+	return ret;
+}
+
+/*
+ * Drain and flush a group of devices that are all holding by now; on
+ * failure *@failed names the device at fault (or stays NULL).
+ */
+int jf_drain(struct jf_hold **holds, unsigned int nr, unsigned long deadline,
+	     struct jf_hold **failed)
+{
+	unsigned int i;
+	int ret;
+
+	synchronize_srcu(&jf_srcu);
+
+	ret = jf_drain_mq(holds, nr, deadline, failed);
+	for (i = 0; i < nr && !ret; i++) {
+		if (holds[i]->joined || holds[i]->mq)
+			continue;
+		ret = jf_drain_bio_based(holds[i], deadline);
+		if (ret)
+			*failed = holds[i];
+	}
+	if (!ret)
+		ret = jf_flush(holds, nr, deadline, failed);
+	return ret;
+}
