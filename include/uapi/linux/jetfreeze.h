@@ -60,8 +60,9 @@
  * @features: out, JETFREEZE_FEAT_* bits
  * @default_timeout_ms: out, hold timeout when FREEZE passes 0
  * @max_timeout_ms: out, largest timeout FREEZE accepts
- * @max_held_bytes: out, module cap on bytes held per device
- * @max_held_bios: out, module cap on bios held per device
+ * @max_held_bytes: out, module-wide cap on bytes held at once, all devices
+ *	together; the device whose hold crosses it has its holds broken
+ * @max_held_bios: out, the same for the number of held bios
  * @module_version: out, NUL-terminated module version string
  *
  * Needs no privilege beyond opening the node.
@@ -116,8 +117,9 @@ struct jetfreeze_device {
  *	than jetfreeze_version.max_timeout_ms is EINVAL
  * @nr_devices: in, number of entries at @devices, 1..max_devices
  * @devices: in, user pointer to @nr_devices struct jetfreeze_device
- * @max_held_bytes: in, break the hold when one device holds more bytes;
- *	0 means the module cap; values above the cap are lowered to it
+ * @max_held_bytes: in, break this hold (JETFREEZE_BROKEN_HELD_BYTES) when
+ *	one of its devices holds more bytes; 0 means no limit of its own
+ *	(the module-wide cap of jetfreeze_version still applies)
  * @max_held_bios: in, the same for the number of held bios
  * @session_id: out, system-wide id of this hold (never 0, never reused)
  * @drain_ns: out, time spent draining in-flight writes and flushing
