@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * jetfreeze(8): freeze and thaw the writes of block devices through
+ * /dev/jetfreeze.  This file holds the entry point and what every
+ * subcommand shares: the control node, errors, device resolution.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "jetfreeze.h"
+
+bool jf_verbose;
+
+void jf_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!jf_verbose)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* An errno from the control node, told in the operator's terms. */
+void jf_fail_errno(int code, const char *what)
+{
+	switch (code) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		if (!strcmp(what, JETFREEZE_NODE))
+			errx(JF_EXIT_NO_MODULE,
+			     "%s: not there: is the jetfreeze module loaded? (modprobe jetfreeze)",
+			     what);
+		break;
+	case ENOTTY:
+		errx(JF_EXIT_NO_MODULE,
+		     "%s: the module does not understand this request (too old?)",
+		     what);
+	case EACCES:
+		errx(JF_EXIT_FAILURE, "%s: permission denied (run as root)",
+		     what);
+	case EPERM:
+		errx(JF_EXIT_FAILURE, "%s: not permitted (needs CAP_SYS_ADMIN)",
+		     what);
+	}
+	errno = code;
+	err(JF_EXIT_FAILURE, "%s", what);
+}
+
+int jf_open_node(void)
+{
+	int fd = jfctl_open();
+
+	if (fd < 0)
+		jf_fail_errno(-fd, JETFREEZE_NODE);
+	return fd;
+}
+
+/* "vdb1 (254:17)", or just the numbers when sysfs has no name. */
+const char *jf_dev_label(uint32_t major, uint32_t minor, char *buf,
+			 size_t len)
+{
+	char name[64];
+
+	if (jf_dev_name(makedev(major, minor), name, sizeof(name)) == 0)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%u:%u", major, minor);
+	return buf;
+}
+
+void jf_describe_devs(const struct jf_devset *set, char *buf, size_t len)
+{
+	const struct jetfreeze_device *d = jf_devset_devices(set);
+	unsigned int i, n = jf_devset_count(set);
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && pos < len; i++) {
+		char label[64];
+
+		pos += snprintf(buf + pos, len - pos, "%s%s", i ? " " : "",
+				jf_dev_label(d[i].major, d[i].minor, label,
+					     sizeof(label)));
+	}
+}
+
+/*
+ * Each PATH is a block device, or a file or mount point whose filesystem
+ * lies on one; with @stack also every device under it (dm, md, loop).
+ */
+struct jf_devset *jf_resolve(char *const *paths, int nr, bool stack)
+{
+	struct jf_devset *set = jf_devset_new();
+	int i, ret;
+
+	if (!set)
+		err(JF_EXIT_FAILURE, "out of memory");
+	for (i = 0; i < nr; i++) {
+		dev_t dev;
+
+		ret = jf_path_to_dev(paths[i], &dev);
+		if (ret == -ENOTBLK)
+			errx(JF_EXIT_FAILURE, "%s: no block device under it",
+			     paths[i]);
+		if (ret) {
+			errno = -ret;
+			err(JF_EXIT_FAILURE, "%s", paths[i]);
+		}
+		ret = jf_devset_add(set, dev, stack ? JF_DEVSET_STACK : 0);
+		if (ret) {
+			errno = -ret;
+			err(JF_EXIT_FAILURE, "%s: cannot resolve its devices",
+			    paths[i]);
+		}
+	}
+	return set;
+}
+
+static void usage(void)
+{
+	printf("Usage:\n"
+	       " %1$s run [options] <device|path>... -- <command> [<argument>...]\n"
+	       " %1$s freeze [options] <device|path>...\n"
+	       " %1$s thaw [<device|path>...]\n"
+	       " %1$s status [--json] [--noheadings]\n"
+	       " %1$s version\n"
+	       "\n"
+	       "Drain, flush and hold every write to block devices while reads go on,\n"
+	       "so that a snapshot of them can be taken.\n"
+	       "\n"
+	       "Commands:\n"
+	       " run       freeze, run <command>, thaw; the hold ends when it ends\n"
+	       " freeze    freeze and return; the hold lasts until 'thaw' or its timeout\n"
+	       " thaw      end the holds left by 'freeze' (all of them, or those on\n"
+	       "           the given devices) and report whether they held\n"
+	       " status    list every frozen device\n"
+	       " version   the tool's and the module's versions\n"
+	       "\n"
+	       "Options for run and freeze:\n"
+	       " -t, --timeout <seconds>    end the hold after this long (default: the\n"
+	       "                            module's, 10 s; at most its cap, 70 s)\n"
+	       "     --max-held-mib <n>     break the hold when a device holds more\n"
+	       "     --max-held-writes <n>  likewise, counted in write requests\n"
+	       "     --no-stack             freeze only the named devices, not those\n"
+	       "                            under them (dm, md, loop)\n"
+	       " -v, --verbose              say what happens, on stderr\n"
+	       "\n"
+	       " -h, --help                 display this help\n"
+	       " -V, --version              display version\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 error, 2 module not available, 3 the hold broke\n"
+	       "(timeout, limit, device removed): discard the snapshot.\n"
+	       "\n"
+	       "For more details see jetfreeze(8).\n",
+	       program_invocation_short_name);
+}
+
+static void close_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout) || fclose(stdout)) {
+		if (errno == EPIPE)
+			_exit(JF_EXIT_FAILURE);
+		warn("write error");
+		_exit(JF_EXIT_FAILURE);
+	}
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} jf_cmds[] = {
+	{ "run", jf_cmd_run },
+	{ "freeze", jf_cmd_freeze },
+	{ "thaw", jf_cmd_thaw },
+	{ "status", jf_cmd_status },
+	{ "version", jf_cmd_version },
+};
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+
+	atexit(close_stdout);
+	if (argc < 2) {
+		warnx("no command given");
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+			program_invocation_short_name);
+		return JF_EXIT_FAILURE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage();
+		return JF_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("%s %s\n", program_invocation_short_name,
+		       JETFREEZE_VERSION);
+		return JF_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(jf_cmds) / sizeof(jf_cmds[0]); i++)
+		if (!strcmp(argv[1], jf_cmds[i].name))
+			return jf_cmds[i].fn(argc - 1, argv + 1);
+
+	warnx("unknown command '%s'", argv[1]);
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+		program_invocation_short_name);
+	return JF_EXIT_FAILURE;
+}
