@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The process-global state ESE itself keeps process-global: the instance
+ * table, the snapshot session list, the session id counter, and the one
+ * lock over them (ESE's g_critOSSnapshot).  Every JetOSSnapshot* call runs
+ * under it; Freeze holds it for the whole freeze set-up, Thaw drops it
+ * while it waits for the freeze thread, as in ESE.
+ *
+ * Lock order: jf_g.lock, then an instance's lock, then a ring's sq_lock.
+ * I/O completion paths take only the instance lock.
+ */
+#ifndef JETFREEZE_GLOBAL_H
+#define JETFREEZE_GLOBAL_H
+
+#include <pthread.h>
+
+#include <jetfreeze.h>
+
+struct jf_instance;
+struct jf_session;
+
+struct jf_global {
+	pthread_mutex_t lock;
+	/* An instance left a snapshot (abrupt stops wait for that). */
+	pthread_cond_t released;
+	struct jf_instance *instances;	/* creation order: ESE's slot order */
+	JET_INSTANCE last_instance_id;
+	struct jf_session *sessions;
+	JET_OSSNAPID last_snap_id;	/* ids start at 1, never reused */
+};
+
+extern struct jf_global jf_g;
+
+#endif /* JETFREEZE_GLOBAL_H */

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * io_uring submission and the reaper thread.
+ *
+ * In-flight ops are capped at the CQ size so the completion queue cannot
+ * overflow on kernels without IORING_FEAT_NODROP; the reaper itself never
+ * waits for room (a completion function that submits would otherwise wait
+ * for itself), which may exceed the cap by the reaper's own submissions,
+ * and NODROP kernels absorb that.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "uring.h"
+
+static void *reaper_main(void *arg)
+{
+	struct jf_ring *r = arg;
+	bool stop = false;
+
+	while (!stop) {
+		struct io_uring_cqe *cqe;
+		struct jf_uring_op *op;
+		int err, res;
+
+		err = io_uring_wait_cqe(&r->ring, &cqe);
+		if (err == -EINTR || err == -EAGAIN)
+			continue;
+		if (err) {
+			/* The ring is broken; nothing sane left to do but
+			 * not spin.  jf_ring_exit() still joins us. */
+			usleep(1000);
+			continue;
+		}
+		op = io_uring_cqe_get_data(cqe);
+		res = cqe->res;
+		io_uring_cqe_seen(&r->ring, cqe);
+		if (!op)
+			continue;	/* a cancelled submission's NOP */
+		if (op == &r->stop) {
+			stop = true;
+		} else {
+			op->complete(op, res);
+		}
+		pthread_mutex_lock(&r->sq_lock);
+		r->inflight--;
+		pthread_cond_broadcast(&r->sq_room);
+		pthread_mutex_unlock(&r->sq_lock);
+	}
+	return NULL;
+}
+
+int jf_ring_init(struct jf_ring *r, unsigned int entries)
+{
+	struct io_uring_params p;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	err = io_uring_queue_init_params(entries, &r->ring, &p);
+	if (err)
+		return err;
+	r->limit = p.cq_entries;
+	pthread_mutex_init(&r->sq_lock, NULL);
+	pthread_cond_init(&r->sq_room, NULL);
+	err = -pthread_create(&r->reaper, NULL, reaper_main, r);
+	if (err) {
+		pthread_cond_destroy(&r->sq_room);
+		pthread_mutex_destroy(&r->sq_lock);
+		io_uring_queue_exit(&r->ring);
+	}
+	return err;
+}
+
+bool jf_ring_on_reaper(const struct jf_ring *r)
+{
+	return pthread_equal(pthread_self(), r->reaper);
+}
+
+/*
+ * Get an SQE, let @prep fill it, submit.  Called with sq_lock held.  If the
+ * submission fails the SQE is still in the SQ ring (io_uring_enter consumes
+ * nothing on error), so it is turned into an anonymous NOP: the op must not
+ * complete later, its caller frees it on error.
+ */
+static int submit_locked(struct jf_ring *r, struct jf_uring_op *op,
+			 struct io_uring_sqe *sqe)
+{
+	int ret;
+
+	io_uring_sqe_set_data(sqe, op);
+	for (;;) {
+		ret = io_uring_submit(&r->ring);
+		if (ret >= 0)
+			break;
+		if (ret == -EINTR)
+			continue;
+		if (ret == -EAGAIN || ret == -EBUSY) {
+			/* Short of kernel resources; the reaper frees some. */
+			pthread_mutex_unlock(&r->sq_lock);
+			usleep(100);
+			pthread_mutex_lock(&r->sq_lock);
+			continue;
+		}
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data(sqe, NULL);
+		return ret;
+	}
+	r->inflight++;
+	return 0;
+}
+
+static struct io_uring_sqe *get_sqe_locked(struct jf_ring *r)
+{
+	struct io_uring_sqe *sqe;
+
+	while (r->inflight >= r->limit && !jf_ring_on_reaper(r))
+		pthread_cond_wait(&r->sq_room, &r->sq_lock);
+	sqe = io_uring_get_sqe(&r->ring);
+	if (!sqe) {
+		/* SQ full of prepared entries: push them out first. */
+		io_uring_submit(&r->ring);
+		sqe = io_uring_get_sqe(&r->ring);
+	}
+	return sqe;
+}
+
+int jf_ring_read(struct jf_ring *r, struct jf_uring_op *op, int fd, void *buf,
+		 unsigned int len, uint64_t off)
+{
+	struct io_uring_sqe *sqe;
+	int err = -EBUSY;
+
+	pthread_mutex_lock(&r->sq_lock);
+	sqe = get_sqe_locked(r);
+	if (sqe) {
+		io_uring_prep_read(sqe, fd, buf, len, off);
+		err = submit_locked(r, op, sqe);
+	}
+	pthread_mutex_unlock(&r->sq_lock);
+	return err;
+}
+
+int jf_ring_write(struct jf_ring *r, struct jf_uring_op *op, int fd,
+		  const void *buf, unsigned int len, uint64_t off)
+{
+	struct io_uring_sqe *sqe;
+	int err = -EBUSY;
+
+	pthread_mutex_lock(&r->sq_lock);
+	sqe = get_sqe_locked(r);
+	if (sqe) {
+		io_uring_prep_write(sqe, fd, buf, len, off);
+		err = submit_locked(r, op, sqe);
+	}
+	pthread_mutex_unlock(&r->sq_lock);
+	return err;
+}
+
+int jf_ring_fsync(struct jf_ring *r, struct jf_uring_op *op, int fd,
+		  bool datasync)
+{
+	struct io_uring_sqe *sqe;
+	int err = -EBUSY;
+
+	pthread_mutex_lock(&r->sq_lock);
+	sqe = get_sqe_locked(r);
+	if (sqe) {
+		io_uring_prep_fsync(sqe, fd, datasync ? IORING_FSYNC_DATASYNC : 0);
+		err = submit_locked(r, op, sqe);
+	}
+	pthread_mutex_unlock(&r->sq_lock);
+	return err;
+}
+
+void jf_ring_exit(struct jf_ring *r)
+{
+	struct io_uring_sqe *sqe;
+	bool sent = false;
+
+	pthread_mutex_lock(&r->sq_lock);
+	while (r->inflight)
+		pthread_cond_wait(&r->sq_room, &r->sq_lock);
+	/* The NOP that tells the reaper to leave; a valid ring does not
+	 * refuse one, but never leave the reaper behind if it does. */
+	while (!sent) {
+		sqe = get_sqe_locked(r);
+		if (sqe) {
+			io_uring_prep_nop(sqe);
+			sent = !submit_locked(r, &r->stop, sqe);
+		}
+		if (!sent) {
+			pthread_mutex_unlock(&r->sq_lock);
+			usleep(1000);
+			pthread_mutex_lock(&r->sq_lock);
+		}
+	}
+	pthread_mutex_unlock(&r->sq_lock);
+	pthread_join(r->reaper, NULL);
+	io_uring_queue_exit(&r->ring);
+	pthread_cond_destroy(&r->sq_room);
+	pthread_mutex_destroy(&r->sq_lock);
+}
