@@ -23,6 +23,7 @@ static DEFINE_MUTEX(jf_freeze_mutex);
 
 static void jf_session_expire(struct work_struct *work);
 static void jf_session_free(struct work_struct *work);
+static void jf_orphans_trim(void);
 
 struct jf_session *jf_session_new(void)
 {
@@ -192,6 +193,7 @@ static void jf_session_expire(struct work_struct *work)
 	    (reason || time_after_eq(jiffies, s->deadline)))
 		jf_session_end(s, reason ?: JETFREEZE_BROKEN_TIMEOUT);
 	mutex_unlock(&s->lock);
+	jf_orphans_trim();
 }
 
 /* Freeze order: by stage, bio-based before blk-mq, then as given. */

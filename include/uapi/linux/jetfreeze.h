@@ -121,7 +121,8 @@ struct jetfreeze_device {
  *	one of its devices holds more bytes; 0 means no limit of its own
  *	(the module-wide cap of jetfreeze_version still applies)
  * @max_held_bios: in, the same for the number of held bios
- * @session_id: out, system-wide id of this hold (never 0, never reused)
+ * @session_id: out, system-wide id of this hold (never 0, never reused
+ *	while the module stays loaded)
  * @drain_ns: out, time spent draining in-flight writes and flushing
  * @failed_index: out, on failure the index of the device at fault, or
  *	~0U when the failure is not about one device

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Helpers for the VM test cases (*.t), sourced by each; busybox sh.
+# A case prints TAP lines through ok/not_ok/skip; the suite counts them.
+
+JF_TEST=${JF_TEST:-$(basename "$0" .t)}
+T=${T:-/tmp/jf.$JF_TEST}
+rm -rf "$T"
+mkdir -p "$T"
+
+ok() { echo "ok - $JF_TEST: $*"; }
+not_ok() { echo "not ok - $JF_TEST: $*"; }
+skip() { echo "ok - $JF_TEST: $1 # SKIP ${2:-}"; }
+
+# check NAME CMD...: ok when CMD succeeds, else not ok with its output
+check() {
+	_name=$1
+	shift
+	if "$@" >"$T/check.out" 2>&1; then
+		ok "$_name"
+	else
+		not_ok "$_name (exit $?: $(tail -c 300 "$T/check.out" | tr '\n' ' '))"
+	fi
+}
+
+# expect NAME GOT WANT
+expect() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1: got '$2', want '$3'"
+	fi
+}
+
+# milliseconds since boot
+now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
+# wait_for SECONDS CMD...: poll CMD every 50 ms; false on timeout
+wait_for() {
+	_limit=$(($(now_ms) + $1 * 1000))
+	shift
+	while ! "$@" 2>/dev/null; do
+		[ "$(now_ms)" -ge "$_limit" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# bg_write TAG DEV OFFSET [jftest write options]: an O_DIRECT write in the
+# background; $T/TAG.rc appears when it finished, with its exit status,
+# and $T/TAG.ms with the time it finished.
+bg_write() {
+	_tag=$1 _dev=$2 _off=$3
+	shift 3
+	rm -f "$T/$_tag.rc" "$T/$_tag.ms"
+	(
+		jftest write -d "$@" "$_dev" "$_off" >"$T/$_tag.out" 2>&1
+		_rc=$?
+		now_ms >"$T/$_tag.ms"
+		echo $_rc >"$T/$_tag.rc"
+	) &
+}
+
+finished() { [ -f "$T/$1.rc" ]; }
+finished_ok() { [ -f "$T/$1.rc" ] && [ "$(cat "$T/$1.rc")" = 0 ]; }
+
+# held TAG [SECONDS]: the write is still waiting after SECONDS (default 1)
+held() {
+	sleep "${2:-1}"
+	! finished "$1"
+}
+
+# nothing_frozen: no hold left anywhere
+nothing_frozen() { [ -z "$(jftest status)" ]; }
+
+# frozen_count: number of status entries
+frozen_count() { jftest status | wc -l; }
+
+# nullb_new NAME [attr=value]...: a configfs null_blk device; prints its
+# node, /dev/NAME (kernels name it after the configfs directory)
+nullb_new() {
+	modprobe null_blk nr_devices=0 >/dev/null 2>&1
+	_d=/sys/kernel/config/nullb/$1
+	_dev=/dev/$1
+	shift
+	mkdir "$_d" || return 1
+	for _kv in "$@"; do
+		echo "${_kv#*=}" >"$_d/${_kv%%=*}" || return 1
+	done
+	echo 1 >"$_d/power" || return 1
+	[ -b "$_dev" ] || _dev=/dev/nullb$(cat "$_d/index")
+	wait_for 5 test -b "$_dev" || return 1
+	echo "$_dev"
+}
+
+nullb_del() {
+	_d=/sys/kernel/config/nullb/$1
+	[ -d "$_d" ] || return 0
+	echo 0 >"$_d/power" 2>/dev/null
+	rmdir "$_d"
+}
+
+# two_partitions DISK: DISK1 (first half) and DISK2 (second half)
+two_partitions() {
+	_half=$(($(blockdev --getsz "$1") / 2))
+	printf 'label: dos\nstart=2048, size=%d, type=83\nstart=%d, type=83\n' \
+		$((_half - 2048)) "$_half" | sfdisk -q "$1" >/dev/null || return 1
+	wait_for 5 test -b "${1}1" && wait_for 5 test -b "${1}2"
+}
+
+# mkfs_mount DEV DIR: a fresh ext4 on DEV, mounted on DIR
+mkfs_mount() {
+	modprobe ext4 2>/dev/null
+	mkfs.ext4 -q -F "$1" >/dev/null 2>&1 && mkdir -p "$2" &&
+		mount -t ext4 "$1" "$2"
+}
+
+# new_loop FILE: attach FILE to a free loop device, print the device
+new_loop() {
+	_l=$(losetup -f) && losetup "$_l" "$1" && echo "$_l"
+}
+
+# host_sha DISK: sha256 of the host-side image behind DISK, checked
+host_sha() {
+	_s=$(vm-host sha256 "$1") || return 1
+	case $_s in
+	[0-9a-f]*) [ ${#_s} -eq 64 ] && echo "$_s" ;;
+	*) return 1 ;;
+	esac
+}
+
+# sectors of a partition on its disk: start and size
+part_start() { cat "/sys/class/block/$(basename "$1")/start"; }
+part_size() { cat "/sys/class/block/$(basename "$1")/size"; }
+
+# the dm device node for a dm name
+dm_node() { echo "/dev/$(basename "$(readlink -f "/sys/block/$(dmsetup info -c --noheadings -o blkdevname "$1" | tr -d ' ')")")"; }
