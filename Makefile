@@ -27,7 +27,7 @@ endif
 KERNELS ?= 6.1 6.12
 
 .PHONY: all userspace lib tools tests kmod deps check unit vmcheck demo bench \
-	install clean
+	install dkms-install clean
 
 all: userspace
 
@@ -72,6 +72,19 @@ bench: deps
 install: userspace
 	$(MAKE) -C lib install
 	$(MAKE) -C tools install
+
+# The module's sources into /usr/src for DKMS, which then builds and
+# installs it for every kernel with headers (and again after upgrades).
+DKMS_SRC := $(DESTDIR)/usr/src/jetfreeze-$(VERSION)
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/include
+	cp -R Kbuild VERSION kmod $(DKMS_SRC)/
+	cp -R include/uapi $(DKMS_SRC)/include/
+	rm -f $(DKMS_SRC)/kmod/build $(DKMS_SRC)/kmod/dkms.conf.in
+	sed 's/@VERSION@/$(VERSION)/' kmod/dkms.conf.in > $(DKMS_SRC)/dkms.conf
+	dkms add -m jetfreeze -v $(VERSION)
+	dkms install -m jetfreeze -v $(VERSION)
 
 clean:
 	rm -rf $(BUILD)

@@ -9,6 +9,7 @@
  */
 #include "jetfreeze.h"
 
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 struct jf_table {
@@ -156,12 +157,18 @@ static void jf_table_free_rcu(struct rcu_head *head)
 static int jf_table_reserve(unsigned int nr)
 {
 	struct jf_table *old = jf_table_locked(), *t;
-	unsigned int used = atomic_read(&jf_nr_devs), size, i;
+	unsigned int used = atomic_read(&jf_nr_devs), size, i, noio;
 
 	if (old && old->size - used >= nr)
 		return 0;
 	size = max(16U, roundup_pow_of_two(used + nr));
+	/*
+	 * Under jf_lock, which every thaw needs: reclaim must not wait for
+	 * writeback that we may be holding.
+	 */
+	noio = memalloc_noio_save();
 	t = kzalloc(struct_size(t, slot, size), GFP_KERNEL);
+	memalloc_noio_restore(noio);
 	if (!t)
 		return -ENOMEM;
 	t->size = size;
