@@ -191,7 +191,7 @@ static int jf_flush(struct jf_hold **holds, unsigned int nr,
 		init_completion(&f->done);
 		refcount_set(&f->ref, 2);	/* ours and the bio's */
 		bio = bio_alloc(holds[i]->dev->bdev, 0,
-				REQ_OP_WRITE | REQ_PREFLUSH, GFP_KERNEL);
+				REQ_OP_WRITE | REQ_PREFLUSH, GFP_NOIO);
 		bio->bi_end_io = jf_flush_endio;
 		bio->bi_private = f;
 		flushes[i] = f;

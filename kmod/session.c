@@ -293,6 +293,7 @@ static int jf_session_hold_all(struct jf_session *s,
 int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 		      const struct jetfreeze_device *devs)
 {
+	unsigned int noio;
 	char names[160];
 	ktime_t start;
 	int ret;
@@ -305,10 +306,16 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 		goto unlock;
 	}
 
+	/*
+	 * Once the first group holds, reclaim waiting for writeback of a
+	 * held device would wait for us, and no timeout is armed yet.
+	 */
+	noio = memalloc_noio_save();
 	start = ktime_get();
 	ret = jf_session_prepare(s, req, devs);
 	if (!ret)
 		ret = jf_session_hold_all(s, req);
+	memalloc_noio_restore(noio);
 	if (ret) {
 		jf_session_clear_holds(s);
 		goto unlock;
@@ -331,8 +338,9 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 		kref_get(&s->kref);
 	}
 	mutex_unlock(&jf_lock);
-	mod_delayed_work(jf_wq, &s->expire_work,
-			 msecs_to_jiffies(s->timeout_ms));
+	/* a limit or a removal may have broken the hold while it was made */
+	mod_delayed_work(jf_wq, &s->expire_work, atomic_read(&s->broken) ?
+			 0 : msecs_to_jiffies(s->timeout_ms));
 
 	req->session_id = s->id;
 	req->drain_ns = s->drain_ns;
