@@ -177,7 +177,12 @@ int jetfreeze_file_open(JET_INSTANCE instance, const char *path, int flags,
 			mode_t mode, unsigned int kind,
 			struct jetfreeze_file **file);
 
-/* -EBUSY while I/O on the file is in flight or held. */
+/*
+ * Close and unregister.  Waits for the file's I/O in flight, completion
+ * callbacks included; -EDEADLK when called from a completion callback
+ * with I/O of the file pending.  -EBUSY for a DATABASE/LOG/OTHER file
+ * while a snapshot holds the instance (see above).
+ */
 int jetfreeze_file_close(struct jetfreeze_file *file);
 
 /* The descriptor, for fstat() and the like.  Writing through it bypasses
