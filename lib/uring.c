@@ -10,10 +10,18 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "uring.h"
 
+/*
+ * The reaper sleeps on an eventfd the kernel signals for every CQE and
+ * reaps without entering the kernel: a plain read(2) is a blocking call
+ * every tool understands (valgrind 3.19 holds its lock across a waiting
+ * io_uring_enter and deadlocks the process), and a completion posted
+ * between the last peek and the read still leaves the counter non-zero.
+ */
 static void *reaper_main(void *arg)
 {
 	struct jf_ring *r = arg;
@@ -21,32 +29,27 @@ static void *reaper_main(void *arg)
 
 	while (!stop) {
 		struct io_uring_cqe *cqe;
-		struct jf_uring_op *op;
-		int err, res;
+		uint64_t count;
 
-		err = io_uring_wait_cqe(&r->ring, &cqe);
-		if (err == -EINTR || err == -EAGAIN)
-			continue;
-		if (err) {
-			/* The ring is broken; nothing sane left to do but
-			 * not spin.  jf_ring_exit() still joins us. */
-			usleep(1000);
-			continue;
+		while (!stop && io_uring_peek_cqe(&r->ring, &cqe) == 0) {
+			struct jf_uring_op *op = io_uring_cqe_get_data(cqe);
+			int res = cqe->res;
+
+			io_uring_cqe_seen(&r->ring, cqe);
+			if (!op)
+				continue;	/* a cancelled submission's NOP */
+			if (op == &r->stop)
+				stop = true;
+			else
+				op->complete(op, res);
+			pthread_mutex_lock(&r->sq_lock);
+			r->inflight--;
+			pthread_cond_broadcast(&r->sq_room);
+			pthread_mutex_unlock(&r->sq_lock);
 		}
-		op = io_uring_cqe_get_data(cqe);
-		res = cqe->res;
-		io_uring_cqe_seen(&r->ring, cqe);
-		if (!op)
-			continue;	/* a cancelled submission's NOP */
-		if (op == &r->stop) {
-			stop = true;
-		} else {
-			op->complete(op, res);
-		}
-		pthread_mutex_lock(&r->sq_lock);
-		r->inflight--;
-		pthread_cond_broadcast(&r->sq_room);
-		pthread_mutex_unlock(&r->sq_lock);
+		if (!stop && read(r->efd, &count, sizeof(count)) < 0 &&
+		    errno != EINTR && errno != EAGAIN)
+			usleep(1000);	/* cannot happen; never spin */
 	}
 	return NULL;
 }
@@ -58,18 +61,27 @@ int jf_ring_init(struct jf_ring *r, unsigned int entries)
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
+	r->efd = eventfd(0, EFD_CLOEXEC);
+	if (r->efd < 0)
+		return -errno;
 	err = io_uring_queue_init_params(entries, &r->ring, &p);
 	if (err)
-		return err;
+		goto fail_efd;
+	err = io_uring_register_eventfd(&r->ring, r->efd);
+	if (err)
+		goto fail_ring;
 	r->limit = p.cq_entries;
 	pthread_mutex_init(&r->sq_lock, NULL);
 	pthread_cond_init(&r->sq_room, NULL);
 	err = -pthread_create(&r->reaper, NULL, reaper_main, r);
-	if (err) {
-		pthread_cond_destroy(&r->sq_room);
-		pthread_mutex_destroy(&r->sq_lock);
-		io_uring_queue_exit(&r->ring);
-	}
+	if (!err)
+		return 0;
+	pthread_cond_destroy(&r->sq_room);
+	pthread_mutex_destroy(&r->sq_lock);
+fail_ring:
+	io_uring_queue_exit(&r->ring);
+fail_efd:
+	close(r->efd);
 	return err;
 }
 
@@ -199,6 +211,7 @@ void jf_ring_exit(struct jf_ring *r)
 	pthread_mutex_unlock(&r->sq_lock);
 	pthread_join(r->reaper, NULL);
 	io_uring_queue_exit(&r->ring);
+	close(r->efd);
 	pthread_cond_destroy(&r->sq_room);
 	pthread_mutex_destroy(&r->sq_lock);
 }

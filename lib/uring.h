@@ -25,6 +25,7 @@ struct jf_ring {
 	unsigned int inflight;	/* submitted, not yet completed */
 	unsigned int limit;	/* never more in flight than CQ entries */
 	pthread_t reaper;
+	int efd;		/* signalled by the kernel per CQE */
 	struct jf_uring_op stop;
 };
 
