@@ -140,15 +140,16 @@ static void *freeze_thread(void *arg)
 {
 	struct jf_session *s = arg;
 	bool timed_out = false, poll = true;
+	const struct jf_kernel_ops *ops;
 	uint64_t deadline;
 	void *priv;
-	const struct jf_kernel_ops *ops = jf_kops(&priv);
 
 	pthread_mutex_lock(&jf_g.lock);
 	while (!s->thread_go && !s->thread_cancel)
 		pthread_cond_wait(&s->cond, &jf_g.lock);
 	if (s->thread_cancel)
 		goto out;
+	ops = jf_kops(&priv);
 
 	/* As in ESE the clock starts once the freeze is established. */
 	deadline = now_ms() + s->timeout_ms;

@@ -15,6 +15,17 @@
 
 #include "uring.h"
 
+/* Submission -> kernel -> CQE orders memory, but race detectors cannot see
+ * through the kernel: tell helgrind/drd, so they report real races only. */
+#if __has_include(<valgrind/helgrind.h>)
+#include <valgrind/helgrind.h>
+#define op_published(op)	ANNOTATE_HAPPENS_BEFORE(op)
+#define op_received(op)		ANNOTATE_HAPPENS_AFTER(op)
+#else
+#define op_published(op)	((void)(op))
+#define op_received(op)		((void)(op))
+#endif
+
 /*
  * The reaper sleeps on an eventfd the kernel signals for every CQE and
  * reaps without entering the kernel: a plain read(2) is a blocking call
@@ -38,6 +49,7 @@ static void *reaper_main(void *arg)
 			io_uring_cqe_seen(&r->ring, cqe);
 			if (!op)
 				continue;	/* a cancelled submission's NOP */
+			op_received(op);
 			if (op == &r->stop)
 				stop = true;
 			else
@@ -102,6 +114,7 @@ static int submit_locked(struct jf_ring *r, struct jf_uring_op *op,
 	int ret;
 
 	io_uring_sqe_set_data(sqe, op);
+	op_published(op);
 	for (;;) {
 		ret = io_uring_submit(&r->ring);
 		if (ret >= 0)
