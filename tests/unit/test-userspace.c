@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Userspace-only mode end to end on the host (no module, no fake): the
+ * engine keeps writing during a freeze; its writes and fsyncs are accepted
+ * and held, the files on disk do not change, reads keep working, and after
+ * Thaw every held write lands with the right data.  Also: without the
+ * module, kernel mode refuses the Freeze and says why.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "log.h"
+
+#define BLOCK		4096
+#define NR_BLOCKS	64
+
+static struct test_instance ti;
+
+static int setup(void **state)
+{
+	assert_int_equal(jetfreeze_set_mode(JETFREEZE_MODE_USERSPACE), 0);
+	instance_setup(&ti, "userspace", true);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	instance_teardown(&ti);
+	assert_int_equal(jetfreeze_set_mode(JETFREEZE_MODE_KERNEL), 0);
+	events_stop();
+	assert_no_sessions();
+	return 0;
+}
+
+/* The bytes on disk, read behind the library's back. */
+static void read_disk(const char *path, void *buf, size_t len, off_t off)
+{
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	/* Dropping this fd's view of the page cache is not needed: held
+	 * writes never reached the kernel at all. */
+	assert_int_equal(pread(fd, buf, len, off), (ssize_t)len);
+	close(fd);
+}
+
+static void fill(char *buf, int gen, int block)
+{
+	memset(buf, 0, BLOCK);
+	snprintf(buf, BLOCK, "generation %d block %d", gen, block);
+	memset(buf + 64, 'a' + (gen + block) % 26, BLOCK - 64);
+}
+
+struct tally {
+	pthread_mutex_t lock;
+	int done;
+	int bad;
+};
+
+static void count_done(struct jetfreeze_file *f, void *arg, int res)
+{
+	struct tally *t = arg;
+
+	pthread_mutex_lock(&t->lock);
+	t->done++;
+	if (res < 0 || (res != BLOCK && res != 0))
+		t->bad++;
+	pthread_mutex_unlock(&t->lock);
+}
+
+static int tally_done(struct tally *t)
+{
+	int n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->done;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+/* An engine thread that writes generation 1 with the sync helper. */
+static void *sync_writer(void *arg)
+{
+	static char buf[BLOCK];
+	intptr_t ret;
+
+	fill(buf, 1, NR_BLOCKS);
+	ret = jetfreeze_pwrite(ti.db, buf, BLOCK, (uint64_t)NR_BLOCKS * BLOCK);
+	if (ret == BLOCK)
+		ret = jetfreeze_sync(ti.db, 0);
+	return (void *)ret;
+}
+
+static void writes_held_then_landed(void **state)
+{
+	static char gen0[NR_BLOCKS + 1][BLOCK], gen1[NR_BLOCKS][BLOCK];
+	static char disk[BLOCK], via_lib[BLOCK];
+	struct tally t = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	JET_INSTANCE_INFO_A *info;
+	unsigned long n;
+	JET_OSSNAPID id;
+	pthread_t writer;
+	void *ret;
+	int i;
+
+	/* Generation 0 is on disk before the snapshot. */
+	for (i = 0; i <= NR_BLOCKS; i++) {
+		fill(gen0[i], 0, i);
+		assert_int_equal(jetfreeze_pwrite(ti.db, gen0[i], BLOCK,
+						  (uint64_t)i * BLOCK), BLOCK);
+	}
+	assert_int_equal(jetfreeze_pwrite(ti.log, gen0[0], BLOCK, 0), BLOCK);
+
+	events_start();
+	assert_int_equal(JetOSSnapshotPrepare(&id, JET_bitContinueAfterThaw), 0);
+	assert_int_equal(JetOSSnapshotFreezeA(id, &n, &info, 0), 0);
+	assert_int_equal(n, 1);
+	JetFreeBuffer((char *)info);
+	assert_true(events_saw("userspace-only mode"));
+
+	/* The engine keeps writing: asynchronously, and from a thread that
+	 * uses the synchronous helpers. */
+	for (i = 0; i < NR_BLOCKS; i++) {
+		fill(gen1[i], 1, i);
+		assert_int_equal(jetfreeze_write(ti.db, gen1[i], BLOCK,
+						 (uint64_t)i * BLOCK,
+						 count_done, &t), 0);
+	}
+	assert_int_equal(jetfreeze_write(ti.log, gen1[0], BLOCK, 0, count_done,
+					 &t), 0);
+	assert_int_equal(jetfreeze_fsync(ti.db, 0, count_done, &t), 0);
+	writer = thread_start(sync_writer, NULL);
+	msleep(200);
+
+	/* Nothing completed, nothing on disk changed. */
+	assert_int_equal(tally_done(&t), 0);
+	for (i = 0; i <= NR_BLOCKS; i++) {
+		read_disk(ti.dbpath, disk, BLOCK, (off_t)i * BLOCK);
+		assert_memory_equal(disk, gen0[i], BLOCK);
+	}
+	read_disk(ti.logpath, disk, BLOCK, 0);
+	assert_memory_equal(disk, gen0[0], BLOCK);
+	/* Reads keep working (the pre-freeze data). */
+	assert_int_equal(jetfreeze_pread(ti.db, via_lib, BLOCK, 5 * BLOCK), BLOCK);
+	assert_memory_equal(via_lib, gen0[5], BLOCK);
+	/* Closing or adding a frozen file is refused; temp files are free. */
+	assert_int_equal(jetfreeze_file_close(ti.log), -EBUSY);
+
+	assert_int_equal(JetOSSnapshotThaw(id, 0), 0);
+	pthread_join(writer, &ret);
+	assert_int_equal((intptr_t)ret, 0);
+	assert_int_equal(jetfreeze_instance_wait_io(ti.id), 0);
+	assert_int_equal(tally_done(&t), NR_BLOCKS + 2);
+	assert_int_equal(t.bad, 0);
+	for (i = 0; i < NR_BLOCKS; i++) {
+		read_disk(ti.dbpath, disk, BLOCK, (off_t)i * BLOCK);
+		assert_memory_equal(disk, gen1[i], BLOCK);
+	}
+	read_disk(ti.dbpath, disk, BLOCK, (off_t)NR_BLOCKS * BLOCK);
+	fill(via_lib, 1, NR_BLOCKS);
+	assert_memory_equal(disk, via_lib, BLOCK);
+	read_disk(ti.logpath, disk, BLOCK, 0);
+	assert_memory_equal(disk, gen1[0], BLOCK);
+	assert_int_equal(JetOSSnapshotEnd(id, 0), 0);
+}
+
+/* Temporary files are never held (ESE's temporary database). */
+static void temp_files_pass(void **state)
+{
+	struct tally t = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	struct jetfreeze_file *tmp;
+	JET_INSTANCE_INFO_A *info;
+	char path[600], buf[BLOCK];
+	unsigned long n;
+	JET_OSSNAPID id;
+
+	snprintf(path, sizeof(path), "%s.tmp", ti.dbpath);
+	assert_int_equal(JetOSSnapshotPrepare(&id, 0), 0);
+	assert_int_equal(JetOSSnapshotFreezeA(id, &n, &info, 0), 0);
+	JetFreeBuffer((char *)info);
+	/* Temp files may even be opened during the freeze. */
+	assert_int_equal(jetfreeze_file_open(ti.id, path, O_RDWR | O_CREAT, 0600,
+					     JETFREEZE_FILE_TEMP, &tmp), 0);
+	assert_int_equal(jetfreeze_file_open(ti.id, path, O_RDWR, 0,
+					     JETFREEZE_FILE_DATABASE, &tmp),
+			 -EBUSY);
+	fill(buf, 7, 7);
+	assert_int_equal(jetfreeze_pwrite(tmp, buf, BLOCK, 0), BLOCK);
+	assert_int_equal(jetfreeze_fsync(tmp, 0, count_done, &t), 0);
+	assert_int_equal(jetfreeze_instance_wait_io(ti.id), 0);
+	assert_int_equal(t.done, 1);
+	assert_int_equal(jetfreeze_file_close(tmp), 0);
+	assert_int_equal(JetOSSnapshotThaw(id, 0), 0);
+	unlink(path);
+}
+
+/* No module and kernel mode: Freeze says no, and says why. */
+static void kernel_mode_without_module(void **state)
+{
+	JET_INSTANCE_INFO_A *info;
+	unsigned long n;
+	JET_OSSNAPID id;
+
+	assert_int_equal(jetfreeze_set_mode(JETFREEZE_MODE_KERNEL), 0);
+	setenv("JETFREEZE_NODE", "/nonexistent/jetfreeze", 1);
+	events_start();
+	assert_int_equal(JetOSSnapshotPrepare(&id, JET_bitContinueAfterThaw), 0);
+	assert_int_equal(JetOSSnapshotFreezeA(id, &n, &info, 0),
+			 JET_errOSSnapshotNotAllowed);
+	assert_true(events_saw("is the jetfreeze module loaded?"));
+	assert_int_equal(events_count(2002), 1);
+	/* Nothing stays held: the engine writes at once. */
+	assert_int_equal(jetfreeze_pwrite(ti.db, "x", 1, 0), 1);
+	assert_int_equal(ti.cb.freeze_end, 1);
+	assert_int_equal(JetOSSnapshotEnd(id, 0), 0);
+	unsetenv("JETFREEZE_NODE");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(writes_held_then_landed, setup, teardown),
+		cmocka_unit_test_setup_teardown(temp_files_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(kernel_mode_without_module, setup, teardown),
+	};
+	int ret = run_group(tests);
+
+	tmpdir_remove();
+	return ret;
+}
