@@ -297,11 +297,12 @@ JF_EXPORT int jetfreeze_file_open(JET_INSTANCE id, const char *path, int flags,
 		goto fail;
 	}
 
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	inst = jf_instance_find(id);
 	if (!inst) {
 		err = -ENOENT;
-	} else if (inst->backup_in_progress && jf_kind_frozen(kind)) {
+	} else if (inst->backup_in_progress && !inst->in_freeze_begin &&
+		   jf_kind_frozen(kind)) {
 		err = -EBUSY;	/* ESE: attach during a snapshot */
 	} else {
 		f->inst = inst;
@@ -310,7 +311,7 @@ JF_EXPORT int jetfreeze_file_open(JET_INSTANCE id, const char *path, int flags,
 		*tail = f;
 		err = 0;
 	}
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	if (err)
 		goto fail;
 	*out = f;
@@ -331,9 +332,10 @@ JF_EXPORT int jetfreeze_file_close(struct jetfreeze_file *f)
 	if (!f)
 		return -EINVAL;
 	inst = f->inst;
-	pthread_mutex_lock(&jf_g.lock);
-	if (inst->backup_in_progress && jf_kind_frozen(f->kind)) {
-		pthread_mutex_unlock(&jf_g.lock);
+	jf_lock();
+	if (inst->backup_in_progress && !inst->in_freeze_begin &&
+	    jf_kind_frozen(f->kind)) {
+		jf_unlock();
 		return -EBUSY;	/* ESE: detach during a snapshot */
 	}
 	if (jf_ring_on_reaper(&inst->ring)) {
@@ -342,14 +344,14 @@ JF_EXPORT int jetfreeze_file_close(struct jetfreeze_file *f)
 		err = f->ops ? -EDEADLK : 0;
 		pthread_mutex_unlock(&inst->lock);
 		if (err) {
-			pthread_mutex_unlock(&jf_g.lock);
+			jf_unlock();
 			return err;
 		}
 	}
 	for (pp = &inst->files; *pp != f; pp = &(*pp)->next)
 		;
 	*pp = f->next;
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 
 	/* I/O still in flight (its callback included) finishes first. */
 	pthread_mutex_lock(&inst->lock);
@@ -521,9 +523,9 @@ JF_EXPORT int jetfreeze_instance_wait_io(JET_INSTANCE id)
 {
 	struct jf_instance *inst;
 
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	inst = jf_instance_find(id);
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	if (!inst)
 		return -ENOENT;
 	if (jf_ring_on_reaper(&inst->ring))

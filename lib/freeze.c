@@ -144,7 +144,7 @@ static void *freeze_thread(void *arg)
 	uint64_t deadline;
 	void *priv;
 
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	while (!s->thread_go && !s->thread_cancel)
 		pthread_cond_wait(&s->cond, &jf_g.lock);
 	if (s->thread_cancel)
@@ -185,7 +185,7 @@ out:
 	s->thread_alive = false;
 	pthread_cond_broadcast(&s->cond);
 	jf_session_put(s);
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return NULL;
 }
 
@@ -415,8 +415,10 @@ static JET_ERR begin_instances(struct jf_session *s)
 		}
 		inst->log_position = 0;
 		if (inst->cb.freeze_begin) {
+			inst->in_freeze_begin = true;
 			err = inst->cb.freeze_begin(inst->id, inst->ctx, kind,
 						    &inst->log_position);
+			inst->in_freeze_begin = false;
 			if (err) {
 				jf_log(LOG_ERR, "snapshot %llu: instance %lu '%s' refused the freeze: %s",
 				       (unsigned long long)s->id,

@@ -13,6 +13,7 @@
 #define JETFREEZE_GLOBAL_H
 
 #include <pthread.h>
+#include <stdbool.h>
 
 #include <jetfreeze.h>
 
@@ -30,5 +31,19 @@ struct jf_global {
 };
 
 extern struct jf_global jf_g;
+
+/*
+ * Take and drop jf_g.lock.  The engine's snapshot callbacks run with it
+ * held and may call back into the library (open a log file, wait for
+ * I/O): the lock nests per thread.  Nothing may wait on a condition of
+ * jf_g.lock while nested (the wait would drop the outer holder's lock):
+ * such calls check jf_lock_nested() and refuse.
+ */
+void jf_lock(void);
+void jf_unlock(void);
+/* Does this thread hold jf_g.lock (before calling jf_lock)? */
+bool jf_lock_held(void);
+/* Does this thread hold it more than once (inside a callback)? */
+bool jf_lock_nested(void);
 
 #endif /* JETFREEZE_GLOBAL_H */

@@ -21,6 +21,30 @@ struct jf_global jf_g = {
 	.released = PTHREAD_COND_INITIALIZER,
 };
 
+static __thread unsigned int lock_depth;
+
+void jf_lock(void)
+{
+	if (lock_depth++ == 0)
+		pthread_mutex_lock(&jf_g.lock);
+}
+
+void jf_unlock(void)
+{
+	if (--lock_depth == 0)
+		pthread_mutex_unlock(&jf_g.lock);
+}
+
+bool jf_lock_held(void)
+{
+	return lock_depth > 0;
+}
+
+bool jf_lock_nested(void)
+{
+	return lock_depth > 1;
+}
+
 #define JF_INST_FLAGS	(JETFREEZE_INST_STOP_REQUESTED | \
 			 JETFREEZE_INST_UNAVAILABLE | \
 			 JETFREEZE_INST_LOG_DISK_FULL | \
@@ -82,13 +106,13 @@ JF_EXPORT int jetfreeze_instance_create(JET_INSTANCE *out, const char *name,
 		return err;
 	}
 
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	/* Ids skip 0 and JET_instanceNil and are never reused. */
 	inst->id = ++jf_g.last_instance_id;
 	for (tail = &jf_g.instances; *tail; tail = &(*tail)->next)
 		;
 	*tail = inst;
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 
 	*out = inst->id;
 	jf_debug("instance %lu '%s' created", (unsigned long)inst->id,
@@ -101,7 +125,7 @@ JF_EXPORT int jetfreeze_instance_start(JET_INSTANCE id)
 	struct jf_instance *inst;
 	int err = 0;
 
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	inst = jf_instance_find(id);
 	if (!inst)
 		err = -ENOENT;
@@ -110,7 +134,7 @@ JF_EXPORT int jetfreeze_instance_start(JET_INSTANCE id)
 		err = -EALREADY;
 	else
 		inst->state = JF_INST_RUNNING;
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -121,7 +145,7 @@ JF_EXPORT int jetfreeze_instance_stop(JET_INSTANCE id, unsigned int flags)
 
 	if (flags & ~JETFREEZE_STOP_ABRUPT)
 		return -EINVAL;
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	inst = jf_instance_find(id);
 	if (!inst) {
 		err = -ENOENT;
@@ -138,6 +162,10 @@ JF_EXPORT int jetfreeze_instance_stop(JET_INSTANCE id, unsigned int flags)
 			err = -EBUSY;
 			goto out;
 		}
+		if (jf_lock_nested()) {
+			err = -EDEADLK;	/* from a snapshot callback */
+			goto out;
+		}
 		inst->state = JF_INST_STOPPING;
 		while (inst->backup_in_progress)
 			pthread_cond_wait(&jf_g.released, &jf_g.lock);
@@ -147,7 +175,7 @@ JF_EXPORT int jetfreeze_instance_stop(JET_INSTANCE id, unsigned int flags)
 		jf_instance_release(inst);
 	inst->state = JF_INST_STOPPED;
 out:
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -155,20 +183,20 @@ JF_EXPORT int jetfreeze_instance_destroy(JET_INSTANCE id)
 {
 	struct jf_instance *inst, **pp;
 
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	for (pp = &jf_g.instances; *pp && (*pp)->id != id; pp = &(*pp)->next)
 		;
 	inst = *pp;
 	if (!inst) {
-		pthread_mutex_unlock(&jf_g.lock);
+		jf_unlock();
 		return -ENOENT;
 	}
 	if (inst->state == JF_INST_RUNNING || inst->state == JF_INST_STOPPING) {
-		pthread_mutex_unlock(&jf_g.lock);
+		jf_unlock();
 		return -EBUSY;
 	}
 	*pp = inst->next;
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 
 	jf_instance_io_exit(inst);
 	free(inst->name);
@@ -184,7 +212,7 @@ JF_EXPORT int jetfreeze_instance_set_flags(JET_INSTANCE id, unsigned int set,
 
 	if ((set | clear) & ~JF_INST_FLAGS)
 		return -EINVAL;
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	inst = jf_instance_find(id);
 	if (!inst)
 		err = -ENOENT;
@@ -193,6 +221,6 @@ JF_EXPORT int jetfreeze_instance_set_flags(JET_INSTANCE id, unsigned int set,
 		err = -EBUSY;	/* ESE: JET_errBackupInProgress */
 	else
 		inst->flags = (inst->flags & ~clear) | set;
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }

@@ -53,6 +53,7 @@ struct jf_instance {
 	bool circular_log;		/* JET_paramCircularLog */
 	struct jf_session *session;	/* ESE's m_pOSSnapshotSession */
 	bool backup_in_progress;	/* from Freeze until release */
+	bool in_freeze_begin;		/* its files may still change */
 	bool frozen;			/* freeze_begin ran, freeze_end owed */
 	bool truncate_pending;		/* TruncateLog has not run yet */
 	uint64_t log_position;		/* recorded by freeze_begin */

@@ -111,7 +111,7 @@ static JET_ERR set_param(JET_INSTANCE *pinstance, JET_SESID sesid,
 
 	if (!nil_sesid(sesid))
 		return JET_errInvalidSesid;	/* this library has no sessions */
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	err = lookup_instance(pinstance ? *pinstance : 0, &inst);
 	if (err)
 		goto out;
@@ -141,7 +141,7 @@ static JET_ERR set_param(JET_INSTANCE *pinstance, JET_SESID sesid,
 		err = JET_errInvalidParameter;
 	}
 out:
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -153,7 +153,7 @@ static JET_ERR get_param(JET_INSTANCE instance, JET_SESID sesid,
 
 	if (!nil_sesid(sesid))
 		return JET_errInvalidSesid;
-	pthread_mutex_lock(&jf_g.lock);
+	jf_lock();
 	err = lookup_instance(instance, &inst);
 	if (err)
 		goto out;
@@ -174,7 +174,7 @@ static JET_ERR get_param(JET_INSTANCE instance, JET_SESID sesid,
 		err = JET_errInvalidParameter;
 	}
 out:
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 

@@ -23,6 +23,18 @@
 				 JET_bitContinueAfterThaw | \
 				 JET_bitExplicitPrepare)
 
+/*
+ * Take the snapshot lock for an API call.  An engine callback already holds
+ * it (the API is not re-entrant, as ESE's is not): such calls are refused.
+ */
+static bool api_lock(void)
+{
+	if (jf_lock_held())
+		return false;
+	jf_lock();
+	return true;
+}
+
 static bool cat(const struct jf_session *s)
 {
 	return s->grbit & JET_bitContinueAfterThaw;
@@ -138,14 +150,15 @@ JF_EXPORT JET_ERR JetOSSnapshotPrepare(JET_OSSNAPID *psnapId,
 		return JET_errInvalidGrbit;
 	if (!psnapId)
 		return JET_errInvalidParameter;
-	pthread_mutex_lock(&jf_g.lock);
+	if (!api_lock())
+		return JET_errOSSnapshotInvalidSequence;
 	if (!jf_instances_any_running()) {
-		pthread_mutex_unlock(&jf_g.lock);
+		jf_unlock();
 		return JET_errNotInitialized;
 	}
 	s = jf_session_new(grbit);
 	if (!s) {
-		pthread_mutex_unlock(&jf_g.lock);
+		jf_unlock();
 		return JET_errOutOfMemory;
 	}
 	s->state = JF_SNAP_PREPARE;
@@ -160,7 +173,7 @@ JF_EXPORT JET_ERR JetOSSnapshotPrepare(JET_OSSNAPID *psnapId,
 		for (inst = jf_g.instances; inst; inst = inst->next)
 			if (inst->state == JF_INST_RUNNING && !inst->session)
 				inst->session = s;
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return JET_errSuccess;
 }
 
@@ -172,7 +185,8 @@ JF_EXPORT JET_ERR JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId,
 	struct jf_session *s;
 	JET_ERR err;
 
-	pthread_mutex_lock(&jf_g.lock);
+	if (!api_lock())
+		return JET_errOSSnapshotInvalidSequence;
 	err = instance_checks(instance, &inst);
 	if (err)
 		goto out;
@@ -198,7 +212,7 @@ JF_EXPORT JET_ERR JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId,
 	jf_debug("snapshot %llu: instance %lu prepared",
 		 (unsigned long long)s->id, (unsigned long)inst->id);
 out:
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -215,7 +229,8 @@ static JET_ERR freeze(JET_OSSNAPID snapId, unsigned long *pc, void **pa,
 	JET_ERR err;
 	int ret;
 
-	pthread_mutex_lock(&jf_g.lock);
+	if (!api_lock())
+		return JET_errOSSnapshotInvalidSequence;
 	s = jf_session_find(snapId);
 	if (!s) {
 		err = JET_errOSSnapshotInvalidSnapId;
@@ -243,7 +258,7 @@ static JET_ERR freeze(JET_OSSNAPID snapId, unsigned long *pc, void **pa,
 	*pc = count;
 	*pa = array;
 out:
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -282,7 +297,8 @@ JF_EXPORT JET_ERR JetOSSnapshotThaw(const JET_OSSNAPID snapId,
 
 	if (grbit)
 		return JET_errInvalidGrbit;
-	pthread_mutex_lock(&jf_g.lock);
+	if (!api_lock())
+		return JET_errOSSnapshotInvalidSequence;
 	s = jf_session_find(snapId);
 	if (!s) {
 		err = JET_errOSSnapshotInvalidSnapId;
@@ -311,7 +327,7 @@ JF_EXPORT JET_ERR JetOSSnapshotThaw(const JET_OSSNAPID snapId,
 	if (!cat(s))
 		end_session(s, err < 0);
 out:
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -324,7 +340,8 @@ JF_EXPORT JET_ERR JetOSSnapshotEnd(const JET_OSSNAPID snapId,
 
 	if (grbit & ~JET_bitAbortSnapshot)
 		return JET_errInvalidGrbit;
-	pthread_mutex_lock(&jf_g.lock);
+	if (!api_lock())
+		return JET_errOSSnapshotInvalidSequence;
 	s = jf_session_find(snapId);
 	if (!s) {
 		err = JET_errOSSnapshotInvalidSnapId;
@@ -336,7 +353,7 @@ JF_EXPORT JET_ERR JetOSSnapshotEnd(const JET_OSSNAPID snapId,
 	} else {
 		err = end_session(s, abort);
 	}
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -419,9 +436,10 @@ JF_EXPORT JET_ERR JetOSSnapshotTruncateLog(const JET_OSSNAPID snapId,
 
 	if (grbit & ~JET_bitAllDatabasesSnapshot)
 		return JET_errInvalidGrbit;
-	pthread_mutex_lock(&jf_g.lock);
+	if (!api_lock())
+		return JET_errOSSnapshotInvalidSequence;
 	err = truncate_log(snapId, NULL, grbit);
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -432,13 +450,14 @@ JF_EXPORT JET_ERR JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId,
 	struct jf_instance *inst = NULL;
 	JET_ERR err;
 
-	pthread_mutex_lock(&jf_g.lock);
+	if (!api_lock())
+		return JET_errOSSnapshotInvalidSequence;
 	err = instance_checks(instance, &inst);
 	if (!err && (grbit & ~JET_bitAllDatabasesSnapshot))
 		err = JET_errInvalidGrbit;
 	if (!err)
 		err = truncate_log(snapId, inst, grbit);
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 
@@ -450,7 +469,8 @@ static JET_ERR get_freeze_info(JET_OSSNAPID snapId, unsigned long *pc,
 	JET_ERR err = JET_errSuccess;
 	int ret;
 
-	pthread_mutex_lock(&jf_g.lock);
+	if (!api_lock())
+		return JET_errOSSnapshotInvalidSequence;
 	s = jf_session_find(snapId);
 	if (!s) {
 		err = JET_errOSSnapshotInvalidSnapId;
@@ -460,7 +480,7 @@ static JET_ERR get_freeze_info(JET_OSSNAPID snapId, unsigned long *pc,
 		ret = jf_instinfo_build(s, wide, pc, pa);
 		err = jf_jet_err(ret, JF_CTX_GENERIC);
 	}
-	pthread_mutex_unlock(&jf_g.lock);
+	jf_unlock();
 	return err;
 }
 

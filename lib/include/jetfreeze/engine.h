@@ -61,9 +61,11 @@ int jetfreeze_get_mode(void);
 /*
  * Engine callbacks, all optional (NULL).  They run with the library's
  * snapshot lock held, on the thread of the JetOSSnapshot* call (or the
- * library's freeze thread for freeze_end after a timeout): they may do I/O
- * through the library but must not call JetOSSnapshot* or the instance
- * lifecycle functions below.
+ * library's freeze thread for freeze_end after a timeout).  They may do
+ * I/O through the library, wait for it, and (freeze_begin) open or close
+ * the instance's files, e.g. to start a new log file; JetOSSnapshot* calls
+ * made from a callback fail with JET_errOSSnapshotInvalidSequence and a
+ * jetfreeze_instance_stop() that would wait fails with -EDEADLK.
  */
 struct jetfreeze_callbacks {
 	/*
