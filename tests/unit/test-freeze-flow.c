@@ -398,6 +398,67 @@ static void backup_window(void **state)
 	unlink(path);
 }
 
+/* What a freeze_begin may and may not do with the lock it runs under. */
+struct reentry {
+	JET_OSSNAPID snap;
+	char path[600];
+	JET_INSTANCE self;
+	struct jetfreeze_file *added;
+	int open_err, stop_err, wait_err, clean_stop_err;
+	JET_ERR thaw_err, prepare_err;
+	JET_API_PTR timeout;
+	JET_ERR param_err;
+};
+
+static int reentrant_begin(JET_INSTANCE inst, void *ctx, unsigned int kind,
+			   uint64_t *pos)
+{
+	struct reentry *r = ctx;
+	JET_OSSNAPID other;
+
+	r->open_err = jetfreeze_file_open(inst, r->path, O_RDWR | O_CREAT, 0600,
+					  JETFREEZE_FILE_LOG, &r->added);
+	r->wait_err = jetfreeze_instance_wait_io(inst);
+	r->clean_stop_err = jetfreeze_instance_stop(inst, 0);
+	r->stop_err = jetfreeze_instance_stop(inst, JETFREEZE_STOP_ABRUPT);
+	r->thaw_err = JetOSSnapshotThaw(r->snap, 0);
+	r->prepare_err = JetOSSnapshotPrepare(&other, 0);
+	r->param_err = JetGetSystemParameterA(0, 0, JET_paramOSSnapshotTimeout,
+					      &r->timeout, NULL, 0);
+	return 0;
+}
+
+static void callbacks_reenter(void **state)
+{
+	static const struct jetfreeze_callbacks cb = {
+		.freeze_begin = reentrant_begin,
+	};
+	struct reentry r = { 0 };
+	JET_INSTANCE inst;
+
+	snprintf(r.path, sizeof(r.path), "%s.added", ti.dbpath);
+	assert_int_equal(jetfreeze_instance_create(&inst, "reentry", &cb, &r), 0);
+	assert_int_equal(jetfreeze_instance_start(inst), 0);
+	assert_int_equal(JetOSSnapshotPrepare(&r.snap, JET_bitExplicitPrepare), 0);
+	assert_int_equal(JetOSSnapshotPrepareInstance(r.snap, inst, 0), 0);
+	assert_int_equal(freeze(r.snap), 0);
+	/* The new file was registered, and frozen with the others. */
+	assert_int_equal(r.open_err, 0);
+	assert_int_equal(fk.resolves, 1);
+	assert_int_equal(r.wait_err, 0);
+	assert_int_equal(r.clean_stop_err, -EBUSY);
+	assert_int_equal(r.stop_err, -EDEADLK);
+	assert_int_equal(r.thaw_err, JET_errOSSnapshotInvalidSequence);
+	assert_int_equal(r.prepare_err, JET_errOSSnapshotInvalidSequence);
+	assert_int_equal(r.param_err, 0);
+	assert_int_equal(r.timeout, 70000);
+	assert_int_equal(JetOSSnapshotThaw(r.snap, 0), 0);
+	assert_int_equal(jetfreeze_file_close(r.added), 0);
+	assert_int_equal(jetfreeze_instance_stop(inst, 0), 0);
+	assert_int_equal(jetfreeze_instance_destroy(inst), 0);
+	unlink(r.path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kinds_reach_the_engine, setup, teardown),
 		cmocka_unit_test_setup_teardown(freeze_time_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(backup_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(callbacks_reenter, setup, teardown),
 	};
 	int ret = run_group(tests);
 
