@@ -62,11 +62,8 @@ static bool is_write(const struct jf_req *req)
 /* Does @gate stop @req?  inst->lock held. */
 static bool gate_stops(enum jf_gate gate, const struct jf_req *req)
 {
-	if (!jf_kind_frozen(req->file->kind) || req->opcode == JF_OP_READ)
-		return false;
-	if (gate == JF_GATE_HOLD_ALL)
-		return true;
-	return gate == JF_GATE_HOLD_SYNCS && req->opcode == JF_OP_FSYNC;
+	return gate == JF_GATE_HOLD && req->opcode != JF_OP_READ &&
+	       jf_kind_frozen(req->file->kind);
 }
 
 static void req_finish(struct jf_req *req, int res)

@@ -6,12 +6,12 @@
  * holds its snapshot lock):
  *   1. mark them backup-in-progress (attach/detach/stop now refused);
  *   2. let the engine record its log position (freeze_begin);
- *   3. close the I/O gate: new writes and fsyncs wait in the library;
+ *   3. close the I/O gate: new writes and fsyncs wait in the library
+ *      until the thaw (see instance.h for why even with a kernel hold);
  *   4. wait for the writes already in flight, fsync every file;
  *   5. kernel mode: resolve the block devices under every file, with
- *      their stacks, and freeze their union in one kernel session; then
- *      let writes go down to the kernel's hold (fsyncs stay here);
- *      userspace mode: keep holding everything in the library.
+ *      their stacks, and freeze their union in one kernel session, which
+ *      holds everybody else's writes; userspace mode: nothing more.
  * Any failure undoes all of it and releases every instance (ESE: the
  * session stays in Prepare with no instances).
  *
@@ -439,7 +439,7 @@ static JET_ERR quiesce_instances(struct jf_session *s)
 	int err;
 
 	for_each_session_instance(inst, s)
-		jf_gate_set(inst, JF_GATE_HOLD_ALL);
+		jf_gate_set(inst, JF_GATE_HOLD);
 	for_each_session_instance(inst, s) {
 		err = jf_instance_drain(inst, JF_DRAIN_TIMEOUT_MS);
 		if (err) {
@@ -503,13 +503,9 @@ JET_ERR jf_session_freeze(struct jf_session *s)
 	if (s->userspace)
 		s->timeout_ms = jf_param_timeout_ms();
 
-	/* Established.  With a kernel hold the writes may go down now: the
-	 * kernel holds them at the block layer. */
-	for_each_session_instance(inst, s) {
-		jf_gate_set(inst, s->userspace ? JF_GATE_HOLD_ALL
-					       : JF_GATE_HOLD_SYNCS);
+	/* Established; the gates stay closed until the thaw. */
+	for_each_session_instance(inst, s)
 		nr_inst++;
-	}
 	s->state = JF_SNAP_FREEZE;
 	s->thread_go = true;
 	pthread_cond_broadcast(&s->cond);

@@ -24,14 +24,16 @@ enum jf_inst_state {
 };
 
 /*
- * Which engine I/O a snapshot holds in the library.  While a kernel hold
- * is in force writes go down (the kernel holds them) but fsyncs stay here,
- * where they do not tie up io_uring workers until thaw.
+ * Whether a snapshot holds the instance's writes and fsyncs in the library.
+ * It does from the start of Freeze to the thaw, in both modes: with a
+ * kernel hold too, because a write handed to the kernel while its
+ * filesystem is frozen can block the submitting thread (ext4 updating the
+ * file's times waits for its held journal) and then io_uring's workers,
+ * and the engine was promised that submitting never waits.
  */
 enum jf_gate {
 	JF_GATE_OPEN,
-	JF_GATE_HOLD_SYNCS,
-	JF_GATE_HOLD_ALL,
+	JF_GATE_HOLD,
 };
 
 struct jetfreeze_file {

@@ -202,8 +202,9 @@ const char *jetfreeze_file_path(const struct jetfreeze_file *file);
  * are -EINVAL.  O_DIRECT alignment is the caller's business.
  *
  * Reads always go straight to io_uring.  Writes and fsyncs issued while a
- * snapshot holds the instance are accepted and wait (in the library, or in
- * the kernel's hold) until thaw; they complete after it.  @done may issue
+ * snapshot holds the instance are accepted and wait in the library until
+ * the thaw (or the timeout); they complete after it, in the order they
+ * were issued.  Submitting never waits for a snapshot.  @done may issue
  * more asynchronous I/O but must not use the synchronous helpers
  * (-EDEADLK) nor block for long.
  */
