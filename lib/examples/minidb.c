@@ -28,7 +28,9 @@
  * see <jetfreeze/engine.h> for what it does not cover).  Exit status 0
  * when the snapshot was taken and verified.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* O_DIRECT */
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
