@@ -2,13 +2,17 @@
 /*
  * io_uring submission and the reaper thread.
  *
- * In-flight ops are capped at the CQ size so the completion queue cannot
- * overflow on kernels without IORING_FEAT_NODROP; the reaper itself never
- * waits for room (a completion function that submits would otherwise wait
- * for itself), which may exceed the cap by the reaper's own submissions,
- * and NODROP kernels absorb that.
+ * Submitting never waits for completions: callers may hold the snapshot
+ * lock (the freeze thread releasing held writes) while the reaper runs an
+ * engine callback that wants that lock.  So nothing caps the ops in flight
+ * (the kernel keeps CQEs that do not fit, IORING_FEAT_NODROP, which every
+ * kernel we support has; without it the CQ size caps them, as a fallback),
+ * and a submission the kernel refuses for now (EAGAIN/EBUSY: the CQ is
+ * backed up) stays queued in the SQ ring for the reaper to push once it
+ * reaped.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -26,12 +30,30 @@
 #define op_received(op)		((void)(op))
 #endif
 
+/* Push SQEs the kernel refused earlier; true while some are still queued. */
+static bool push_pending(struct jf_ring *r)
+{
+	bool pending;
+
+	pthread_mutex_lock(&r->sq_lock);
+	if (r->pending) {
+		int ret = io_uring_submit(&r->ring);
+
+		r->pending = (ret >= 0 || ret == -EAGAIN || ret == -EBUSY ||
+			      ret == -EINTR) && io_uring_sq_ready(&r->ring);
+	}
+	pending = r->pending;
+	pthread_mutex_unlock(&r->sq_lock);
+	return pending;
+}
+
 /*
  * The reaper sleeps on an eventfd the kernel signals for every CQE and
- * reaps without entering the kernel: a plain read(2) is a blocking call
+ * reaps without entering the kernel: poll(2) and read(2) are blocking calls
  * every tool understands (valgrind 3.19 holds its lock across a waiting
  * io_uring_enter and deadlocks the process), and a completion posted
- * between the last peek and the read still leaves the counter non-zero.
+ * between the last peek and the wait still leaves the counter non-zero.
+ * While refused submissions wait in the SQ it wakes every 10 ms to retry.
  */
 static void *reaper_main(void *arg)
 {
@@ -39,6 +61,7 @@ static void *reaper_main(void *arg)
 	bool stop = false;
 
 	while (!stop) {
+		struct pollfd pfd = { .fd = r->efd, .events = POLLIN };
 		struct io_uring_cqe *cqe;
 		uint64_t count;
 
@@ -59,7 +82,10 @@ static void *reaper_main(void *arg)
 			pthread_cond_broadcast(&r->sq_room);
 			pthread_mutex_unlock(&r->sq_lock);
 		}
-		if (!stop && read(r->efd, &count, sizeof(count)) < 0 &&
+		if (stop)
+			break;
+		if (poll(&pfd, 1, push_pending(r) ? 10 : -1) > 0 &&
+		    read(r->efd, &count, sizeof(count)) < 0 &&
 		    errno != EINTR && errno != EAGAIN)
 			usleep(1000);	/* cannot happen; never spin */
 	}
@@ -82,7 +108,7 @@ int jf_ring_init(struct jf_ring *r, unsigned int entries)
 	err = io_uring_register_eventfd(&r->ring, r->efd);
 	if (err)
 		goto fail_ring;
-	r->limit = p.cq_entries;
+	r->limit = (p.features & IORING_FEAT_NODROP) ? 0 : p.cq_entries;
 	pthread_mutex_init(&r->sq_lock, NULL);
 	pthread_cond_init(&r->sq_room, NULL);
 	err = -pthread_create(&r->reaper, NULL, reaper_main, r);
@@ -103,10 +129,11 @@ bool jf_ring_on_reaper(const struct jf_ring *r)
 }
 
 /*
- * Get an SQE, let @prep fill it, submit.  Called with sq_lock held.  If the
- * submission fails the SQE is still in the SQ ring (io_uring_enter consumes
- * nothing on error), so it is turned into an anonymous NOP: the op must not
- * complete later, its caller frees it on error.
+ * Submit the SQE the caller filled; sq_lock held.  Refused for now (EAGAIN,
+ * EBUSY), it stays published in the SQ ring and the reaper pushes it
+ * later: the op is in flight either way.  Any other error consumed nothing
+ * and will not go away, so the SQE becomes an anonymous NOP (the op must
+ * never complete: its caller frees it on error).
  */
 static int submit_locked(struct jf_ring *r, struct jf_uring_op *op,
 			 struct io_uring_sqe *sqe)
@@ -115,19 +142,12 @@ static int submit_locked(struct jf_ring *r, struct jf_uring_op *op,
 
 	io_uring_sqe_set_data(sqe, op);
 	op_published(op);
-	for (;;) {
+	do {
 		ret = io_uring_submit(&r->ring);
-		if (ret >= 0)
-			break;
-		if (ret == -EINTR)
-			continue;
-		if (ret == -EAGAIN || ret == -EBUSY) {
-			/* Short of kernel resources; the reaper frees some. */
-			pthread_mutex_unlock(&r->sq_lock);
-			usleep(100);
-			pthread_mutex_lock(&r->sq_lock);
-			continue;
-		}
+	} while (ret == -EINTR);
+	if (ret == -EAGAIN || ret == -EBUSY) {
+		r->pending = true;
+	} else if (ret < 0) {
 		io_uring_prep_nop(sqe);
 		io_uring_sqe_set_data(sqe, NULL);
 		return ret;
@@ -140,7 +160,7 @@ static struct io_uring_sqe *get_sqe_locked(struct jf_ring *r)
 {
 	struct io_uring_sqe *sqe;
 
-	while (r->inflight >= r->limit && !jf_ring_on_reaper(r))
+	while (r->limit && r->inflight >= r->limit && !jf_ring_on_reaper(r))
 		pthread_cond_wait(&r->sq_room, &r->sq_lock);
 	sqe = io_uring_get_sqe(&r->ring);
 	if (!sqe) {

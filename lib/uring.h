@@ -23,7 +23,8 @@ struct jf_ring {
 	pthread_mutex_t sq_lock;
 	pthread_cond_t sq_room;
 	unsigned int inflight;	/* submitted, not yet completed */
-	unsigned int limit;	/* never more in flight than CQ entries */
+	unsigned int limit;	/* cap on inflight; 0: none (NODROP kernels) */
+	bool pending;		/* SQEs the kernel refused, to push again */
 	pthread_t reaper;
 	int efd;		/* signalled by the kernel per CQE */
 	struct jf_uring_op stop;
