@@ -12,6 +12,7 @@
 
 #include <linux/blkdev.h>
 #include <linux/blk-mq.h>
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/ftrace.h>
 #include <linux/module.h>
@@ -118,28 +119,6 @@ static inline bool jf_bio_nowait(const struct bio *bio)
 }
 
 /*
- * Queue freeze as a drain barrier, started and ended by the same task.
- *   6.12: *_non_owner variants keep lockdep's freeze annotation out of it
- */
-static inline void jf_queue_freeze_start(struct request_queue *q)
-{
-#if defined(HAVE_BLK_FREEZE_QUEUE_START_NON_OWNER)
-	blk_freeze_queue_start_non_owner(q);
-#else
-	blk_freeze_queue_start(q);
-#endif
-}
-
-static inline void jf_queue_unfreeze(struct request_queue *q)
-{
-#if defined(HAVE_BLK_FREEZE_QUEUE_START_NON_OWNER)
-	blk_mq_unfreeze_queue_non_owner(q);
-#else
-	blk_mq_unfreeze_queue(q);
-#endif
-}
-
-/*
  * Whether a bio-based device counts its in-flight I/O per partition.
  *   6.11: BLK_FEAT_IO_STAT in the queue limits, honoured by dm and md
  *   older: the iostats queue flag, which md honours but dm ignores: dm
@@ -158,6 +137,14 @@ static inline bool jf_bio_based_accounts(struct block_device *bdev)
 		return owner && !strcmp(module_name(owner), "dm_mod");
 	}
 #endif
+}
+
+/* User pointers in our structs travel as __u64; s390 compat needs more. */
+static inline void __user *jf_user_ptr(u64 v)
+{
+	if (in_compat_syscall())
+		return compat_ptr((compat_uptr_t)v);
+	return u64_to_user_ptr(v);
 }
 
 #endif /* JETFREEZE_COMPAT_H */

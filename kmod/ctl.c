@@ -80,7 +80,7 @@ static struct jetfreeze_device *jf_copy_devices(struct jetfreeze_freeze *req,
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (copy_from_user(devs, u64_to_user_ptr(req->devices),
+	if (copy_from_user(devs, jf_user_ptr(req->devices),
 			   array_size(nr, sizeof(*devs)))) {
 		*err = -EFAULT;
 		goto fail;
@@ -200,7 +200,7 @@ static long jf_ioctl_status(void __user *uarg)
 	n = jf_sessions_status(&entries, req.nr_entries, &total);
 	if (n < 0)
 		return n;
-	base = u64_to_user_ptr(req.entries);
+	base = jf_user_ptr(req.entries);
 	for (i = 0; i < n && !ret; i++) {
 		void __user *dst = base + (size_t)i * req.entry_size;
 

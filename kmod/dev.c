@@ -40,12 +40,6 @@ static struct jf_dev *jf_slot_locked(struct jf_table *t, unsigned int i)
 
 /* ---- submit path ------------------------------------------------------ */
 
-static bool jf_bio_is_write_class(const struct bio *bio)
-{
-	return op_is_write(bio->bi_opf) || op_is_flush(bio->bi_opf) ||
-	       op_is_zone_mgmt(bio_op(bio));
-}
-
 /* A write through the whole-disk node that lands in a frozen partition. */
 static bool jf_bio_crosses(const struct bio *bio, const struct jf_dev *d)
 {
@@ -92,7 +86,7 @@ static bool jf_dev_hold(struct jf_dev *d, struct bio *bio)
 {
 	unsigned int bytes = bio->bi_iter.bi_size;
 	unsigned long flags;
-	u32 crossed = 0;
+	u32 crossed;
 
 	spin_lock_irqsave(&d->lock, flags);
 	if (d->state == JF_DEV_PASS) {
@@ -111,20 +105,21 @@ static bool jf_dev_hold(struct jf_dev *d, struct bio *bio)
 	d->total_bios++;
 	d->total_bytes += bytes;
 	crossed = jf_dev_limit_crossed(d, bytes);
-	if (crossed && !d->limit_crossed)
+	/*
+	 * Only while holding: once releasing, jf_dev_put() may already have
+	 * cancelled the work and the device be on its way out.
+	 */
+	if (crossed && !d->limit_crossed && d->state == JF_DEV_HOLD) {
 		d->limit_crossed = crossed;
-	else
-		crossed = 0;
-	spin_unlock_irqrestore(&d->lock, flags);
-
-	if (crossed)
 		queue_work(jf_wq, &d->limit_work);
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
 	return true;
 }
 
 /*
- * Under jf_srcu, for every bio.  Returns true when the bio was taken
- * (held, or failed for REQ_NOWAIT); never sleeps, never allocates.
+ * Under jf_srcu, for every write-class bio.  Returns true when the bio was
+ * taken (held, or failed for REQ_NOWAIT); never sleeps, never allocates.
  */
 bool notrace jf_hold_bio(struct bio *bio)
 {
@@ -133,7 +128,7 @@ bool notrace jf_hold_bio(struct bio *bio)
 
 	if (likely(!atomic_read(&jf_nr_devs)))
 		return false;
-	if (!jf_bio_is_write_class(bio) || bio->bi_end_io == jf_flush_endio)
+	if (bio->bi_end_io == jf_flush_endio)
 		return false;
 
 	t = srcu_dereference(jf_table, &jf_srcu);
@@ -270,7 +265,7 @@ static void jf_dev_init(struct jf_dev *d, struct jf_hold *h)
 	d->disk = bdev->bd_disk;
 	d->devt = h->devt;
 	d->whole = !bdev_is_partition(bdev);
-	d->start = d->whole ? 0 : bdev->bd_start_sect;
+	d->start = get_start_sect(bdev);
 	d->nr_sects = bdev_nr_sectors(bdev);
 	spin_lock_init(&d->lock);
 	d->state = JF_DEV_HOLD;
@@ -327,6 +322,9 @@ int jf_devs_attach(struct jf_hold **holds, unsigned int nr)
 		h->base_bytes = d->total_bytes;
 		spin_unlock_irq(&d->lock);
 		jf_dev_update_limits(d);
+		/* its holds are being broken for holding too much: this one too */
+		if (READ_ONCE(d->limit_crossed))
+			jf_session_kick(h->session, READ_ONCE(d->limit_crossed));
 	}
 	queue_delayed_work(jf_wq, &jf_watch, JF_WATCH_PERIOD);
 	mutex_unlock(&jf_lock);

@@ -4,23 +4,29 @@
  * write that got past us before has completed, then flush each device's
  * write cache.
  *
- *  1. synchronize_srcu(): every submitter that passed a write through
+ *  1. An SRCU grace period: every submitter that passed a write through
  *     jf_submit_bio() has returned from the original submit_bio_noacct(),
  *     so the write is inside its driver: a blk-mq request holding a queue
- *     reference, or a bio a bio-based driver has started accounting.
+ *     reference, or a bio a bio-based driver has taken.
  *  2. blk-mq: one queue freeze cycle waits for every request to finish.
  *     bio-based: poll the per-cpu in-flight write counters to zero, as dm
  *     suspend does.  Drivers that complete every bio inside ->submit_bio
- *     are done after step 1.
+ *     are done after step 1.  Some bio-based drivers count a write only
+ *     once they pass it down (dm-crypt, dm-thin, NVMe multipath), so the
+ *     counter is only as good as the driver: a stacked device is safe when
+ *     the devices below it are frozen too, later in the same freeze, where
+ *     whatever it still sends down waits.
  *  3. A flush bio of our own, which jf_hold_bio() recognises by its
  *     end_io and lets through.
  *
- * Queues are never frozen while we wait for an SRCU grace period: a
- * submitter blocked in bio_queue_enter() would stall it.
+ * Every wait is bounded by the caller's deadline and ends on a fatal
+ * signal.  Queues are never frozen while we wait for an SRCU grace period:
+ * a submitter blocked in bio_queue_enter() would stall it.
  */
 #include "jetfreeze.h"
 
 #include <linux/delay.h>
+#include <linux/module.h>
 #include <linux/part_stat.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -58,6 +64,21 @@ static unsigned long jf_slice(unsigned long deadline)
 	return clamp_t(long, left, 1, JF_WAIT_SLICE);
 }
 
+/* synchronize_srcu(), bounded: a submitter may be stuck anywhere. */
+static int jf_barrier(unsigned long deadline)
+{
+	unsigned long cookie = start_poll_synchronize_srcu(&jf_srcu);
+	int ret;
+
+	while (!poll_state_synchronize_srcu(&jf_srcu, cookie)) {
+		ret = jf_wait_check(deadline);
+		if (ret)
+			return ret;
+		usleep_range(200, 500);
+	}
+	return 0;
+}
+
 static int jf_drain_mq(struct jf_hold **holds, unsigned int nr,
 		       unsigned long deadline, struct jf_hold **failed)
 {
@@ -80,7 +101,7 @@ static int jf_drain_mq(struct jf_hold **holds, unsigned int nr,
 			;
 		if (j == nq) {
 			queues[nq++] = q;
-			jf_queue_freeze_start(q);
+			blk_freeze_queue_start(q);
 		}
 	}
 
@@ -101,7 +122,7 @@ static int jf_drain_mq(struct jf_hold **holds, unsigned int nr,
 	}
 
 	for (j = 0; j < nq; j++)
-		jf_queue_unfreeze(queues[j]);
+		blk_mq_unfreeze_queue(queues[j]);
 	kfree(queues);
 	return ret;
 }
@@ -130,8 +151,11 @@ static int jf_drain_bio_based(struct jf_hold *h, unsigned long deadline)
 	if (jf_driver_is_sync(bdev->bd_disk))
 		return 0;
 	if (!jf_bio_based_accounts(bdev)) {
-		pr_warn("%pg: cannot count its in-flight writes (bio-based with I/O accounting off; try: echo 1 > /sys/block/%s/queue/iostats)\n",
-			bdev, bdev->bd_disk->disk_name);
+		/* what it still sends down waits at a frozen device below */
+		if (h->has_below)
+			return 0;
+		pr_warn("%s: bio-based and does not count its writes in flight; freeze it together with the devices below it\n",
+			h->name);
 		return -EOPNOTSUPP;
 	}
 	while (jf_writes_in_flight(bdev->bd_disk) > 0) {
@@ -140,6 +164,9 @@ static int jf_drain_bio_based(struct jf_hold *h, unsigned long deadline)
 			return ret;
 		msleep(2);
 	}
+	if (!h->has_below)
+		pr_info("%s: frozen without the devices below it: writes its driver took but has not counted yet can still reach them\n",
+			h->name);
 	return 0;
 }
 
@@ -163,6 +190,8 @@ void jf_flush_endio(struct bio *bio)
 	complete(&f->done);
 	bio_put(bio);
 	jf_flush_put(f);
+	/* a flush we gave up on may end long after the freeze returned */
+	module_put(THIS_MODULE);
 }
 
 /* Flush every new device of the group, all at once. */
@@ -195,6 +224,7 @@ static int jf_flush(struct jf_hold **holds, unsigned int nr,
 		bio->bi_end_io = jf_flush_endio;
 		bio->bi_private = f;
 		flushes[i] = f;
+		__module_get(THIS_MODULE);
 		submit_bio(bio);
 	}
 
@@ -228,7 +258,9 @@ int jf_drain(struct jf_hold **holds, unsigned int nr, unsigned long deadline,
 	unsigned int i;
 	int ret;
 
-	synchronize_srcu(&jf_srcu);
+	ret = jf_barrier(deadline);
+	if (ret)
+		return ret;
 
 	ret = jf_drain_mq(holds, nr, deadline, failed);
 	for (i = 0; i < nr && !ret; i++) {

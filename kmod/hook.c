@@ -27,15 +27,29 @@ static noinline void notrace jf_submit_original(struct bio *bio)
 }
 
 /*
+ * Reads pass straight on.  This SRCU only keeps our text alive under them
+ * for module unload; a freeze never waits for it, so reads stuck anywhere
+ * in the system cannot delay one.
+ */
+static struct srcu_struct jf_pass_srcu;
+
+/*
  * Where submit_bio_noacct() calls land, and how released bios go back in:
- * hold the bio or pass it on.  The SRCU read section spans the original
- * call so that a freeze, after synchronize_srcu(), knows every bio we let
- * through has reached its queue.
+ * hold the bio or pass it on.  For writes the jf_srcu read section spans
+ * the original call, so that a freeze, after a grace period, knows every
+ * write we let through has reached its driver.
  */
 void notrace jf_submit_bio(struct bio *bio)
 {
-	int idx = srcu_read_lock(&jf_srcu);
+	int idx;
 
+	if (!jf_bio_is_write_class(bio)) {
+		idx = srcu_read_lock(&jf_pass_srcu);
+		jf_submit_original(bio);
+		srcu_read_unlock(&jf_pass_srcu, idx);
+		return;
+	}
+	idx = srcu_read_lock(&jf_srcu);
 	if (!jf_hold_bio(bio))
 		jf_submit_original(bio);
 	srcu_read_unlock(&jf_srcu, idx);
@@ -95,10 +109,14 @@ int jf_hook_init(void)
 	unsigned long target = (unsigned long)submit_bio_noacct;
 	int ret;
 
+	ret = init_srcu_struct(&jf_pass_srcu);
+	if (ret)
+		return ret;
 	ret = ftrace_set_filter_ip(&jf_ops, target, 0, 0);
 	if (ret) {
 		pr_err("cannot trace submit_bio_noacct (error %d): this kernel has no usable dynamic ftrace, or ftrace shut itself down after an error\n",
 		       ret);
+		cleanup_srcu_struct(&jf_pass_srcu);
 		return ret;
 	}
 
@@ -112,15 +130,25 @@ int jf_hook_init(void)
 		else
 			pr_err("cannot hook submit_bio_noacct (error %d)\n",
 			       ret);
+		cleanup_srcu_struct(&jf_pass_srcu);
 		return ret;
 	}
 	return 0;
 }
 
+/* Nobody is left inside jf_submit_bio() once this returns. */
 void jf_hook_exit(void)
 {
-	unregister_ftrace_function(&jf_ops);
+	int ret = unregister_ftrace_function(&jf_ops);
+
+	if (ret)
+		pr_err("cannot unhook submit_bio_noacct (error %d)\n", ret);
 	ftrace_free_filter(&jf_ops);
-	/* Nobody is left inside jf_submit_bio() once this returns. */
+	/* a redirected call may be between the trampoline and its lock... */
+	synchronize_rcu_tasks();
 	synchronize_srcu(&jf_srcu);
+	synchronize_srcu(&jf_pass_srcu);
+	/* ...or between its unlock and its return */
+	synchronize_rcu_tasks();
+	cleanup_srcu_struct(&jf_pass_srcu);
 }

@@ -28,7 +28,10 @@
 
 #include "compat.h"
 
-/* The hung-task detector reports after 120 s; every hold ends well before. */
+/*
+ * The hung-task detector reports after 120 s: a writer never waits longer
+ * than this, counted from the moment the first device of a freeze holds.
+ */
 #define JF_TIMEOUT_CEILING_SEC		110
 /* Ended PERSIST holds nobody adopted are kept this many at most. */
 #define JF_MAX_ORPHANS			32
@@ -97,6 +100,7 @@ struct jf_hold {
 	u32 index;		/* in the caller's array */
 	bool mq;
 	bool joined;		/* another session already held the device */
+	bool has_below;		/* devices later in the freeze order */
 	u64 base_bios;
 	u64 base_bytes;
 	u64 held_bios;		/* set when detached */
@@ -125,6 +129,7 @@ struct jf_session {
 	unsigned int nr_attached;
 	struct jf_hold *holds;
 	struct jf_hold **order;		/* holds in freeze order */
+	unsigned long hold_start;	/* jiffies, first device held */
 	unsigned long deadline;		/* jiffies */
 	u64 frozen_since_ns;		/* CLOCK_REALTIME */
 	struct pid *holder;
@@ -143,6 +148,12 @@ struct jf_session {
 	struct delayed_work expire_work;
 	struct work_struct free_work;
 };
+
+static inline bool jf_bio_is_write_class(const struct bio *bio)
+{
+	return op_is_write(bio->bi_opf) || op_is_flush(bio->bi_opf) ||
+	       op_is_zone_mgmt(bio_op(bio));
+}
 
 /* hook.c: the redirect of submit_bio_noacct() */
 int jf_hook_init(void);

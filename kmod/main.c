@@ -44,6 +44,11 @@ static int jf_param_set_count(const char *val, const struct kernel_param *kp)
 	return jf_param_set_range(val, kp, 0, UINT_MAX);
 }
 
+static int jf_param_set_bios(const char *val, const struct kernel_param *kp)
+{
+	return jf_param_set_range(val, kp, 1, UINT_MAX);
+}
+
 static int jf_param_set_devices(const char *val, const struct kernel_param *kp)
 {
 	return jf_param_set_range(val, kp, 1, JF_MAX_DEVICES_CEILING);
@@ -56,6 +61,11 @@ static const struct kernel_param_ops jf_seconds_ops = {
 
 static const struct kernel_param_ops jf_count_ops = {
 	.set = jf_param_set_count,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops jf_bios_ops = {
+	.set = jf_param_set_bios,
 	.get = param_get_uint,
 };
 
@@ -78,9 +88,9 @@ MODULE_PARM_DESC(drain_timeout_sec,
 module_param_cb(max_held_mib, &jf_count_ops, &max_held_mib, 0644);
 MODULE_PARM_DESC(max_held_mib,
 		 "Most MiB of writes held at once, all devices together, before the holds that cross it break (default 0: an eighth of RAM, at most 1024)");
-module_param_cb(max_held_bios, &jf_count_ops, &max_held_bios, 0644);
+module_param_cb(max_held_bios, &jf_bios_ops, &max_held_bios, 0644);
 MODULE_PARM_DESC(max_held_bios,
-		 "Most write requests held at once, all devices together (default 262144)");
+		 "Most write requests held at once, all devices together (default 262144, at least 1)");
 module_param_cb(max_devices, &jf_devices_ops, &max_devices, 0644);
 MODULE_PARM_DESC(max_devices,
 		 "Most devices in one freeze (default 256, at most 4096)");

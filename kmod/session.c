@@ -254,18 +254,36 @@ static int jf_session_prepare(struct jf_session *s,
 		snprintf(h->name, sizeof(h->name), "%pg", h->ref.bdev);
 	}
 	sort(s->order, nr, sizeof(*s->order), jf_hold_cmp, NULL);
+	for (i = 0; i < nr; i++)
+		s->order[i]->has_below =
+			!jf_same_group(s->order[i], s->order[nr - 1]);
 	return 0;
+}
+
+/* The earlier of two jiffies values. */
+static unsigned long jf_earlier(unsigned long a, unsigned long b)
+{
+	return time_before(a, b) ? a : b;
+}
+
+/* No writer waits longer than the ceiling, from the first held device on. */
+static unsigned long jf_session_ceiling(struct jf_session *s)
+{
+	return s->hold_start + JF_TIMEOUT_CEILING_SEC * HZ;
 }
 
 /* Hold and drain group by group; on failure nothing stays held. */
 static int jf_session_hold_all(struct jf_session *s,
 			       struct jetfreeze_freeze *req)
 {
-	unsigned long deadline = jiffies + jf_param_drain_timeout();
+	unsigned long deadline;
 	struct jf_hold *failed = NULL;
 	unsigned int i = 0, j;
 	int ret = 0;
 
+	s->hold_start = jiffies;
+	deadline = jf_earlier(s->hold_start + jf_param_drain_timeout(),
+			      jf_session_ceiling(s));
 	while (i < s->nr_holds) {
 		for (j = i + 1; j < s->nr_holds &&
 		     jf_same_group(s->order[i], s->order[j]); j++)
@@ -325,7 +343,8 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 	s->timeout_ms = req->timeout_ms ?: jf_param_default_timeout_ms();
 	s->frozen_at = ktime_get();
 	s->frozen_since_ns = ktime_get_real_ns();
-	s->deadline = jiffies + msecs_to_jiffies(s->timeout_ms);
+	s->deadline = jf_earlier(jiffies + msecs_to_jiffies(s->timeout_ms),
+				 jf_session_ceiling(s));
 	put_pid(s->holder);
 	s->holder = get_task_pid(current, PIDTYPE_TGID);
 	get_task_comm(s->comm, current);
@@ -340,7 +359,7 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 	mutex_unlock(&jf_lock);
 	/* a limit or a removal may have broken the hold while it was made */
 	mod_delayed_work(jf_wq, &s->expire_work, atomic_read(&s->broken) ?
-			 0 : msecs_to_jiffies(s->timeout_ms));
+			 0 : max_t(long, 0, (long)(s->deadline - jiffies)));
 
 	req->session_id = s->id;
 	req->drain_ns = s->drain_ns;

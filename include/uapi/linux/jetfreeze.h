@@ -139,8 +139,11 @@ struct jetfreeze_device {
  * fields, timeout, nr_devices 0, duplicate device; E2BIG too many devices;
  * ENXIO/ENODEV no such block device; EFAULT bad pointer; ETIMEDOUT
  * in-flight writes did not drain in time; EOPNOTSUPP a bio-based device
- * whose in-flight writes cannot be counted (iostats off); EINTR fatal
- * signal; ENOMEM.
+ * whose in-flight writes cannot be counted (iostats off) with nothing
+ * frozen after it; EIO the cache flush failed; EINTR fatal signal; ENOMEM.
+ *
+ * No write waits more than 110 s, counted from when the first device
+ * started holding: the hold ends at the earlier of that and the timeout.
  */
 struct jetfreeze_freeze {
 	__u32 size;
