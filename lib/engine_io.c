@@ -3,7 +3,8 @@
  * Engine file I/O on io_uring, and the gate a snapshot closes on it.
  *
  * Every request passes the instance's gate.  Reads always pass.  While a
- * snapshot holds the instance, writes and fsyncs the gate stops are queued
+ * snapshot holds the instance, writes, fsyncs and truncates the gate stops
+ * are queued
  * in submission order and go down when the gate opens; the engine sees
  * them as accepted and completing late.  Counters let Freeze wait for the
  * writes already in flight, and keep files from closing under their I/O.
@@ -39,6 +40,7 @@ enum jf_opcode {
 	JF_OP_READ,
 	JF_OP_WRITE,
 	JF_OP_FSYNC,
+	JF_OP_TRUNCATE,		/* ftruncate(2), off is the new size */
 };
 
 struct jf_req {
@@ -92,6 +94,26 @@ static void req_complete(struct jf_uring_op *op, int res)
 	req_finish((struct jf_req *)op, res);
 }
 
+/*
+ * io_uring has no ftruncate before Linux 6.9: a truncate runs on the
+ * thread that issues it, the engine's own thread (jetfreeze_truncate) or,
+ * when the gate held it, the thread that opens the gate.  It completes
+ * there, never on the reaper.
+ */
+static int truncate_now(struct jf_req *req)
+{
+	int res = 0;
+
+	while (ftruncate(req->file->fd, (off_t)req->off) < 0) {
+		if (errno != EINTR) {
+			res = -errno;
+			break;
+		}
+	}
+	req_finish(req, res);
+	return 0;
+}
+
 /* Hand to io_uring a request already counted as in flight. */
 static int req_issue(struct jf_req *req)
 {
@@ -99,6 +121,8 @@ static int req_issue(struct jf_req *req)
 	int fd = req->file->fd;
 
 	switch (req->opcode) {
+	case JF_OP_TRUNCATE:
+		return truncate_now(req);
 	case JF_OP_READ:
 		return jf_ring_read(ring, &req->op, fd, req->buf, req->len,
 				    req->off);
@@ -459,6 +483,8 @@ static int sync_op(struct jetfreeze_file *f, enum jf_opcode opcode, void *buf,
 	pthread_cond_init(&w.cond, NULL);
 	if (opcode == JF_OP_FSYNC)
 		err = jetfreeze_fsync(f, fsync_flags, sync_done, &w);
+	else if (opcode == JF_OP_TRUNCATE)
+		err = submit_rw(f, opcode, NULL, 0, off, sync_done, &w);
 	else
 		err = submit_rw(f, opcode, buf, len, off, sync_done, &w);
 	if (!err) {
@@ -514,6 +540,13 @@ JF_EXPORT int jetfreeze_sync(struct jetfreeze_file *f, unsigned int flags)
 	if (flags & ~JETFREEZE_FSYNC_DATA)
 		return -EINVAL;
 	return sync_op(f, JF_OP_FSYNC, NULL, 0, 0, flags);
+}
+
+JF_EXPORT int jetfreeze_truncate(struct jetfreeze_file *f, uint64_t size)
+{
+	if (!f || size > (uint64_t)LLONG_MAX)
+		return -EINVAL;
+	return sync_op(f, JF_OP_TRUNCATE, NULL, 0, size, 0);
 }
 
 JF_EXPORT int jetfreeze_instance_wait_io(JET_INSTANCE id)

@@ -325,6 +325,61 @@ static void bad_arguments(void **state)
 	assert_int_equal(jetfreeze_instance_create(NULL, "x", NULL, NULL), -EINVAL);
 }
 
+/* A completion callback may not wait for a truncate either. */
+static void truncate_in_callback(struct jetfreeze_file *f, void *arg, int res)
+{
+	struct completion *c = arg;
+
+	c->res = jetfreeze_truncate(f, 0);
+	pthread_mutex_lock(&c->lock);
+	c->done++;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* jetfreeze_truncate: shrinks and extends like ftruncate(2). */
+static void truncate_file(void **state)
+{
+	struct jetfreeze_file *f = open_file("trunc", O_RDWR,
+					     JETFREEZE_FILE_LOG), *ro;
+	struct completion c = COMPLETION_INIT;
+	char out[2 * BLOCK], in[BLOCK], zero[BLOCK];
+	struct stat st;
+	char path[700];
+
+	memset(out, 't', sizeof(out));
+	memset(zero, 0, sizeof(zero));
+	assert_int_equal(jetfreeze_pwrite(f, out, sizeof(out), 0), sizeof(out));
+	assert_int_equal(jetfreeze_truncate(f, BLOCK + 10), 0);
+	assert_int_equal(fstat(jetfreeze_file_fd(f), &st), 0);
+	assert_int_equal(st.st_size, BLOCK + 10);
+	/* Extending reads back zeros past the old end. */
+	assert_int_equal(jetfreeze_truncate(f, 3 * BLOCK), 0);
+	assert_int_equal(fstat(jetfreeze_file_fd(f), &st), 0);
+	assert_int_equal(st.st_size, 3 * BLOCK);
+	assert_int_equal(jetfreeze_pread(f, in, BLOCK, BLOCK), BLOCK);
+	assert_memory_equal(in, out, 10);
+	assert_memory_equal(in + 10, zero, BLOCK - 10);
+	assert_int_equal(jetfreeze_truncate(f, 0), 0);
+	assert_int_equal(jetfreeze_pread(f, in, BLOCK, 0), 0);
+
+	assert_int_equal(jetfreeze_truncate(NULL, 0), -EINVAL);
+	assert_int_equal(jetfreeze_truncate(f, (uint64_t)1 << 63), -EINVAL);
+	assert_int_equal(jetfreeze_write(f, out, 8, 0, truncate_in_callback,
+					 &c), 0);
+	wait_done(&c, 1);
+	assert_int_equal(c.res, -EDEADLK);
+	assert_int_equal(jetfreeze_instance_wait_io(inst), 0);
+
+	/* The kernel's error comes back: not open for writing. */
+	snprintf(path, sizeof(path), "%s/trunc", dir);
+	assert_int_equal(jetfreeze_file_open(inst, path, O_RDONLY, 0,
+					     JETFREEZE_FILE_LOG, &ro), 0);
+	assert_int_equal(jetfreeze_truncate(ro, 0), -EINVAL);
+	assert_int_equal(jetfreeze_file_close(ro), 0);
+	assert_int_equal(jetfreeze_file_close(f), 0);
+}
+
 static struct jetfreeze_file *closer_file;
 static int closer_ret;
 
@@ -386,6 +441,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(callbacks_may_submit_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(close_waits_for_io, setup, teardown),
+		cmocka_unit_test_setup_teardown(truncate_file, setup, teardown),
 	};
 
 	return run_group(tests);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -199,6 +200,67 @@ static void temp_files_pass(void **state)
 	unlink(path);
 }
 
+struct truncater {
+	struct jetfreeze_file *f;
+	uint64_t size;
+	int ret;
+	bool done;
+};
+
+static void *truncate_main(void *arg)
+{
+	struct truncater *tr = arg;
+
+	tr->ret = jetfreeze_truncate(tr->f, tr->size);
+	__atomic_store_n(&tr->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static off_t disk_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/*
+ * A truncate is held like a write: it waits for the thaw and the file
+ * keeps its size meanwhile; reads still pass.
+ */
+static void truncate_held(void **state)
+{
+	struct truncater tr = { .f = ti.log, .size = BLOCK };
+	JET_INSTANCE_INFO_A *info;
+	char buf[BLOCK], back[BLOCK];
+	unsigned long n;
+	JET_OSSNAPID id;
+	pthread_t th;
+
+	fill(buf, 3, 0);
+	assert_int_equal(jetfreeze_pwrite(ti.log, buf, BLOCK, 0), BLOCK);
+	assert_int_equal(jetfreeze_pwrite(ti.log, buf, BLOCK, 3 * BLOCK), BLOCK);
+	assert_int_equal(disk_size(ti.logpath), 4 * BLOCK);
+
+	assert_int_equal(JetOSSnapshotPrepare(&id, JET_bitContinueAfterThaw), 0);
+	assert_int_equal(JetOSSnapshotFreezeA(id, &n, &info, 0), 0);
+	JetFreeBuffer((char *)info);
+	th = thread_start(truncate_main, &tr);
+	msleep(200);
+	assert_false(__atomic_load_n(&tr.done, __ATOMIC_SEQ_CST));
+	assert_int_equal(disk_size(ti.logpath), 4 * BLOCK);
+	assert_int_equal(jetfreeze_pread(ti.log, back, BLOCK, 3 * BLOCK), BLOCK);
+	assert_memory_equal(back, buf, BLOCK);
+
+	assert_int_equal(JetOSSnapshotThaw(id, 0), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(tr.ret, 0);
+	assert_int_equal(disk_size(ti.logpath), BLOCK);
+	assert_int_equal(jetfreeze_pread(ti.log, back, BLOCK, 0), BLOCK);
+	assert_memory_equal(back, buf, BLOCK);
+	assert_int_equal(JetOSSnapshotEnd(id, 0), 0);
+}
+
 /* No module and kernel mode: Freeze says no, and says why. */
 static void kernel_mode_without_module(void **state)
 {
@@ -282,6 +344,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writes_held_then_landed, setup, teardown),
 		cmocka_unit_test_setup_teardown(temp_files_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_held_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(truncate_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(kernel_mode_without_module, setup, teardown),
 	};
 	int ret = run_group(tests);

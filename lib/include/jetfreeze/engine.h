@@ -231,6 +231,17 @@ ssize_t jetfreeze_pwrite(struct jetfreeze_file *file, const void *buf,
 			 size_t len, uint64_t offset);
 int jetfreeze_sync(struct jetfreeze_file *file, unsigned int flags);
 
+/*
+ * Truncate (or extend) the file to @size bytes, as ftruncate(2), waiting
+ * for the result: 0 or -errno.  Held like a write: while a snapshot holds
+ * the instance it waits in the library until the thaw (or the timeout),
+ * and a Freeze waits for a truncate in flight.  Like pwrite and ftruncate
+ * on one descriptor, it is not ordered against the file's asynchronous
+ * requests still in flight: wait for their completion first.  Not from a
+ * completion callback (-EDEADLK).  Since JETFREEZE_1.1.
+ */
+int jetfreeze_truncate(struct jetfreeze_file *file, uint64_t size);
+
 /* Wait until no I/O of the instance is in flight or held. */
 int jetfreeze_instance_wait_io(JET_INSTANCE instance);
 
