@@ -26,12 +26,12 @@ endif
 # Kernels the VM suite runs on; tests/vm/kernel resolves series to releases.
 KERNELS ?= 6.1 6.12
 
-.PHONY: all userspace lib tools tests kmod deps check unit vmcheck demo bench \
-	install dkms-install clean
+.PHONY: all userspace lib tools sqlite tests kmod deps check unit vmcheck demo \
+	bench install dkms-install clean
 
 all: userspace
 
-userspace: lib tools tests
+userspace: lib tools sqlite tests
 
 lib:
 	$(MAKE) -C lib
@@ -39,7 +39,11 @@ lib:
 tools: lib
 	$(MAKE) -C tools
 
-tests: lib tools
+# The SQLite VFS on the library, and the demo's programs.
+sqlite: lib
+	$(MAKE) -C sqlite
+
+tests: lib tools sqlite
 	$(MAKE) -C tests
 
 # The module for one kernel.  KVER is a release ("6.1.0-56-amd64") or a
@@ -72,6 +76,7 @@ bench: deps
 install: userspace
 	$(MAKE) -C lib install
 	$(MAKE) -C tools install
+	$(MAKE) -C sqlite install
 
 # The module's sources into /usr/src for DKMS, which then builds and
 # installs it for every kernel with headers (and again after upgrades).

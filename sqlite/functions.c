@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * SQL functions of the VFS: jetfreeze_snapshot(COMMAND [, MODE]), a whole
+ * JetOSSnapshot* sequence around a shell command, for the sqlite3 shell
+ * and for scripts.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <jetfreeze/engine.h>
+
+#include "internal.h"
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Exit status of system(3), or -1 when the command did not exit. */
+static int exit_status(int status)
+{
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void fail(sqlite3_context *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fail(sqlite3_context *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	if (msg)
+		sqlite3_result_error(ctx, msg, -1);
+	else
+		sqlite3_result_error_nomem(ctx);
+	sqlite3_free(msg);
+}
+
+/*
+ * jetfreeze_snapshot(COMMAND [, MODE]): Prepare (ContinueAfterThaw),
+ * Freeze, COMMAND (NULL: none) by /bin/sh while frozen, Thaw, TruncateLog,
+ * End.  A failing command or a freeze that did not hold aborts the
+ * snapshot and raises an error; the result is a line saying what was
+ * frozen and for how long.
+ */
+static void fn_snapshot(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *cmd = (const char *)sqlite3_value_text(argv[0]);
+	unsigned long n = 0, i, dbs = 0;
+	JET_INSTANCE_INFO_A *info = NULL;
+	int status = 0, trunc;
+	long long t0, t1;
+	JET_OSSNAPID id;
+	JET_ERR err;
+	char *res;
+
+	if (argc > 1) {
+		const char *mode = (const char *)sqlite3_value_text(argv[1]);
+
+		if (mode && !strcmp(mode, "userspace")) {
+			jetfreeze_set_mode(JETFREEZE_MODE_USERSPACE);
+		} else if (mode && !strcmp(mode, "kernel")) {
+			jetfreeze_set_mode(JETFREEZE_MODE_KERNEL);
+		} else {
+			fail(ctx, "jetfreeze_snapshot: MODE is 'kernel' or 'userspace'");
+			return;
+		}
+	}
+	err = JetOSSnapshotPrepare(&id, JET_bitContinueAfterThaw);
+	if (err) {
+		fail(ctx, "jetfreeze_snapshot: JetOSSnapshotPrepare: JET error %d",
+		     (int)err);
+		return;
+	}
+	t0 = now_ms();
+	err = JetOSSnapshotFreezeA(id, &n, &info, 0);
+	if (err) {
+		JetOSSnapshotEnd(id, JET_bitAbortSnapshot);
+		fail(ctx, "jetfreeze_snapshot: JetOSSnapshotFreeze: JET error %d (the library's syslog lines say why)",
+		     (int)err);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		dbs += info[i].cDatabases;
+	JetFreeBuffer((char *)info);
+	if (cmd)
+		status = exit_status(system(cmd));
+	t1 = now_ms();
+	err = JetOSSnapshotThaw(id, 0);
+	if (err) {
+		JetOSSnapshotEnd(id, JET_bitAbortSnapshot);
+		fail(ctx, "jetfreeze_snapshot: the freeze did not hold (JET error %d): discard the copy",
+		     (int)err);
+		return;
+	}
+	if (status) {
+		JetOSSnapshotEnd(id, JET_bitAbortSnapshot);
+		fail(ctx, "jetfreeze_snapshot: the command failed (exit %d): snapshot aborted",
+		     status);
+		return;
+	}
+	trunc = JetOSSnapshotTruncateLog(id, JET_bitAllDatabasesSnapshot);
+	err = JetOSSnapshotEnd(id, 0);
+	if (err) {
+		fail(ctx, "jetfreeze_snapshot: JetOSSnapshotEnd: JET error %d",
+		     (int)err);
+		return;
+	}
+	res = sqlite3_mprintf("snapshot %lu: %lu instance(s), %lu database(s) frozen for %lld ms%s; logs %s",
+			      (unsigned long)id, n, dbs, t1 - t0,
+			      cmd ? ", command exit 0" : "",
+			      trunc ? "not truncated" : "truncated");
+	if (res)
+		sqlite3_result_text(ctx, res, -1, sqlite3_free);
+	else
+		sqlite3_result_error_nomem(ctx);
+}
+
+int jetfreeze_sqlite_functions(sqlite3 *db)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DIRECTONLY;
+	int rc;
+
+	rc = sqlite3_create_function_v2(db, "jetfreeze_snapshot", 1, flags,
+					NULL, fn_snapshot, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(db, "jetfreeze_snapshot", 2,
+						flags, NULL, fn_snapshot, NULL,
+						NULL, NULL);
+	return rc;
+}
