@@ -151,9 +151,12 @@ static void *freeze_thread(void *arg)
 		goto out;
 	ops = jf_kops(&priv);
 
-	/* As in ESE the clock starts once the freeze is established. */
-	deadline = now_ms() + s->timeout_ms;
-	while (!s->thaw_requested) {
+	/*
+	 * As in ESE the clock started when the freeze was established, and a
+	 * deadline that has passed wins over a Thaw that arrives after it.
+	 */
+	deadline = s->deadline_ms;
+	for (;;) {
 		uint64_t now = now_ms(), wake = deadline;
 		struct timespec ts;
 
@@ -161,6 +164,8 @@ static void *freeze_thread(void *arg)
 			timed_out = true;
 			break;
 		}
+		if (s->thaw_requested)
+			break;
 		if (s->kfd >= 0 && poll && now + JF_POLL_MS < deadline)
 			wake = now + JF_POLL_MS;
 		ts = ms_to_ts(wake);
@@ -205,6 +210,9 @@ static int start_thread(struct jf_session *s)
 	pthread_t tid;
 	int err;
 
+	/* a thread cancelled by an earlier failed Freeze is gone by now */
+	while (s->thread_alive)
+		pthread_cond_wait(&s->cond, &jf_g.lock);
 	s->thread_go = false;
 	s->thread_cancel = false;
 	s->thaw_requested = false;
@@ -507,6 +515,9 @@ JET_ERR jf_session_freeze(struct jf_session *s)
 	for_each_session_instance(inst, s)
 		nr_inst++;
 	s->state = JF_SNAP_FREEZE;
+	/* a timeout of 0 has passed the moment the freeze is established */
+	s->deadline_ms = now_ms() +
+			 (jf_param_timeout_ms() ? s->timeout_ms : 0);
 	s->thread_go = true;
 	pthread_cond_broadcast(&s->cond);
 	jf_log(LOG_INFO, "snapshot %llu: frozen, %u instance(s), timeout %u ms",
@@ -519,7 +530,10 @@ fail:
 	jf_event(LOG_ERR, JF_EV_FREEZE_START_ERROR, s->id,
 		 "freeze failed with error %d", (int)jerr);
 cancel:
+	/* wait for it: a retried Freeze starts a thread of its own */
 	s->thread_cancel = true;
 	pthread_cond_broadcast(&s->cond);
+	while (s->thread_alive)
+		pthread_cond_wait(&s->cond, &jf_g.lock);
 	return jerr;
 }

@@ -39,6 +39,7 @@ struct jf_session {
 	bool thread_go;			/* freeze established: start timing */
 	bool thread_cancel;		/* freeze failed: leave */
 	bool thaw_requested;
+	uint64_t deadline_ms;		/* CLOCK_MONOTONIC, set when established */
 
 	/* The hold. */
 	bool userspace;			/* JETFREEZE_MODE_USERSPACE at Freeze */

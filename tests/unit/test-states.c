@@ -412,6 +412,35 @@ static void failed_freeze_stays_in_prepare_without_instances(void **state)
 	assert_int_equal(jetfreeze_instance_stop(spare.id, 0), 0);
 }
 
+/*
+ * The thread of a failed Freeze must be gone before a retry starts its own:
+ * a leftover one woke with the retry's and moved the state behind Thaw's
+ * back.  Many rounds, since it was a race.
+ */
+static void retried_freeze_has_one_thread(void **state)
+{
+	JET_INSTANCE_INFO_A *info;
+	unsigned long n;
+	int round;
+
+	events_start();
+	for (round = 0; round < 50; round++) {
+		JET_OSSNAPID id = make(P, CAT);
+
+		fk.freeze_err = -EBUSY;
+		assert_int_equal(JetOSSnapshotFreezeA(id, &n, &info, 0), -2403);
+		fk.freeze_err = 0;
+		assert_int_equal(JetOSSnapshotFreezeA(id, &n, &info, 0), 0);
+		JetFreeBuffer((char *)info);
+		assert_int_equal(JetOSSnapshotThaw(id, 0), 0);
+		assert_int_equal(snap_state(id), A);
+		assert_int_equal(JetOSSnapshotEnd(id, 0), 0);
+		assert_int_equal(jetfreeze_instance_stop(spare.id, 0), 0);
+	}
+	/* one thaw per round: no leftover thread thawed again */
+	assert_int_equal(events_count(JF_EV_FREEZE_STOP), 50);
+}
+
 static void thaw_without_cat_ends_normally(void **state)
 {
 	JET_OSSNAPID id;
@@ -639,6 +668,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(prepare_end_releases_without_stamping, setup, teardown),
 		cmocka_unit_test_setup_teardown(prepare_lists_claimed_instances, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_freeze_stays_in_prepare_without_instances, setup, teardown),
+		cmocka_unit_test_setup_teardown(retried_freeze_has_one_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(thaw_without_cat_ends_normally, setup, teardown),
 		cmocka_unit_test_setup_teardown(abort_frozen_without_cat_is_a_normal_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(abort_frozen_with_cat_is_an_abort, setup, teardown),

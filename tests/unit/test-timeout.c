@@ -154,6 +154,23 @@ static void timeout_zero_without_cat(void **state)
 	assert_int_equal(events_count(JF_EV_ABORT), 1);
 }
 
+/*
+ * A timeout of 0 has passed when Freeze returns: a Thaw right after it
+ * reports the timeout every time (ESE decides before Freeze returns).
+ */
+static void timeout_zero_beats_an_immediate_thaw(void **state)
+{
+	int round;
+
+	set_timeout(0);
+	for (round = 0; round < 100; round++) {
+		JET_OSSNAPID id = frozen(JET_bitContinueAfterThaw);
+
+		assert_int_equal(JetOSSnapshotThaw(id, 0), -2402);
+		assert_int_equal(JetOSSnapshotAbort(id, 0), 0);
+	}
+}
+
 /* A hold limit broke the hold: the STATUS poll notices before Thaw. */
 static void kernel_break_noticed_by_poll(void **state)
 {
@@ -239,6 +256,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kernel_timeout_mapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(library_timer_thaws, setup, teardown),
 		cmocka_unit_test_setup_teardown(timeout_zero_without_cat, setup, teardown),
+		cmocka_unit_test_setup_teardown(timeout_zero_beats_an_immediate_thaw, setup, teardown),
 		cmocka_unit_test_setup_teardown(kernel_break_noticed_by_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(kernel_break_reported_by_thaw, setup, teardown),
 		cmocka_unit_test_setup_teardown(thaw_ioctl_failure, setup, teardown),
