@@ -1129,7 +1129,7 @@ static void cb_freeze_end(JET_INSTANCE inst, void *ctx, int status)
 static int cb_truncate_log(JET_INSTANCE inst, void *ctx, uint64_t log_position)
 {
 	struct jfs_db *db = ctx;
-	int rc, log = -1, done = -1, err = 0;
+	int rc, log = -1, done = -1, err = 0, tries;
 	sqlite3 *c;
 
 	jfs_in_callback++;
@@ -1142,10 +1142,16 @@ static int cb_truncate_log(JET_INSTANCE inst, void *ctx, uint64_t log_position)
 	/* A fresh connection learns the journal mode at its first read. */
 	rc = sqlite3_exec(c, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
 			  NULL);
-	if (rc == SQLITE_OK)
+	/* Another connection's checkpoint makes it busy at once, without
+	 * the busy handler: try again meanwhile. */
+	for (tries = 0; rc == SQLITE_OK || rc == SQLITE_BUSY; tries++) {
 		rc = sqlite3_wal_checkpoint_v2(c, "main",
 					       SQLITE_CHECKPOINT_TRUNCATE,
 					       &log, &done);
+		if (rc != SQLITE_BUSY || tries * 10 >= JFS_BUSY_MS)
+			break;
+		sqlite3_sleep(10);
+	}
 	pthread_mutex_lock(&db->lock);
 	if (rc == SQLITE_OK && log >= 0)
 		db->st.checkpoints++;
