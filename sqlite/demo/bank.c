@@ -55,7 +55,7 @@ static const char *prog = "jfsqlite-bank";
 struct options {
 	const char *dir, *out, *src, *dst;
 	unsigned int threads, accounts, snapshots, control;
-	unsigned int interval_ms, warmup_ms, timeout_ms;
+	unsigned int interval_ms, warmup_ms, timeout_ms, copy_mibps;
 	long long balance;
 	bool copy_files, userspace;
 	int snap;			/* verify: row of snapshots.tsv */
@@ -128,6 +128,9 @@ static sqlite3 *bank_open(struct bank *b)
 	/* A freeze holds writers for as long as the copy takes. */
 	sqlite3_busy_timeout(db, 120000);
 	exec_or_die(db, "PRAGMA synchronous=FULL");
+	/* A busy database: checkpoints rewrite the database file and restart
+	 * the WAL several times a second (SQLite's default is 1000 pages). */
+	exec_or_die(db, "PRAGMA wal_autocheckpoint=100");
 	return db;
 }
 
@@ -140,14 +143,16 @@ static void bank_create(struct bank *b)
 	exec_or_die(db, "PRAGMA journal_mode=WAL");
 	exec_or_die(db, "BEGIN;"
 		    "CREATE TABLE accounts(id INTEGER PRIMARY KEY,"
-		    "  balance INTEGER NOT NULL, initial INTEGER NOT NULL);"
+		    "  balance INTEGER NOT NULL, initial INTEGER NOT NULL,"
+		    "  holder TEXT NOT NULL);"
 		    "CREATE TABLE transfers(id INTEGER PRIMARY KEY,"
 		    "  src INTEGER NOT NULL, dst INTEGER NOT NULL,"
 		    "  amount INTEGER NOT NULL, worker INTEGER NOT NULL,"
 		    "  memo TEXT NOT NULL);"
 		    "CREATE INDEX transfers_src ON transfers(src);"
 		    "CREATE INDEX transfers_dst ON transfers(dst);");
-	if (sqlite3_prepare_v2(db, "INSERT INTO accounts VALUES(?1, ?2, ?2)",
+	if (sqlite3_prepare_v2(db, "INSERT INTO accounts VALUES(?1, ?2, ?2,"
+			       " printf('holder %d ', ?1) || hex(randomblob(40)))",
 			       -1, &st, NULL) != SQLITE_OK)
 		die("prepare: %s", sqlite3_errmsg(db));
 	for (i = 1; i <= b->o->accounts; i++) {
@@ -307,10 +312,27 @@ static uint64_t device_size(int fd)
 	return size;
 }
 
-/* O_DIRECT reads of the whole of @src into @dst at @off; bytes or -errno. */
-static int64_t copy_device(const char *src, const char *dst, uint64_t off,
-			   void *buf)
+/* Keep a copy that started at @t0 and has done @done bytes to @mibps. */
+static void pace(uint64_t t0, uint64_t done, unsigned int mibps)
 {
+	uint64_t due, now;
+
+	if (!mibps)
+		return;
+	due = t0 + done * 1000000000ULL / ((uint64_t)mibps << 20);
+	now = now_ns();
+	if (due > now + 1000000)
+		msleep((unsigned int)((due - now) / 1000000));
+}
+
+/*
+ * O_DIRECT reads of the whole of @src into @dst at @off, at most @mibps
+ * MiB/s (0: as fast as it goes); bytes or -errno.
+ */
+static int64_t copy_device(const char *src, const char *dst, uint64_t off,
+			   void *buf, unsigned int mibps)
+{
+	uint64_t t0 = now_ns();
 	int in = open(src, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	int out = open(dst, O_WRONLY | O_DIRECT | O_CLOEXEC);
 	uint64_t size, done = 0;
@@ -334,6 +356,7 @@ static int64_t copy_device(const char *src, const char *dst, uint64_t off,
 			goto out;
 		}
 		done += (uint64_t)n;
+		pace(t0, done, mibps);
 	}
 	ret = (int64_t)done;
 out:
@@ -402,7 +425,7 @@ static int64_t copy_image(const struct bank *b, unsigned int image,
 	if (b->o->copy_files)
 		return copy_files(b, image, buf);
 	return copy_device(b->o->src, b->o->dst, (uint64_t)image * slot_bytes,
-			   buf);
+			   buf, b->o->copy_mibps);
 }
 
 /* Write bios the module holds for this process right now (0 without it). */
@@ -720,21 +743,38 @@ static bool snapshot_times(const char *out, const char *kind, int index,
 	return found;
 }
 
-static int64_t query_int(sqlite3 *db, const char *sql, bool *ok)
+/* The integer the query returns; false (and the problem noted) if none. */
+static bool query_int(sqlite3 *db, const char *sql, const char *what,
+		      int64_t *v, char *problems, size_t size);
+
+static void note(char *problems, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note(char *problems, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(problems);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problems + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+static bool query_int(sqlite3 *db, const char *sql, const char *what,
+		      int64_t *v, char *problems, size_t size)
 {
 	sqlite3_stmt *st;
-	int64_t v = -1;
+	bool ok = false;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		*ok = false;
-		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		ok = true;
 	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else
-		*ok = false;
+	if (!ok)
+		note(problems, size, " %s: %.100s;", what, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	return v;
+	return ok;
 }
 
 static int verify(struct options *o, const char *image, bool control)
@@ -747,7 +787,7 @@ static int verify(struct options *o, const char *image, bool control)
 	sqlite3_stmt *st;
 	sqlite3 *db;
 	bool ok = true;
-	int64_t sum, n, bad;
+	int64_t sum = 0, n = 0, bad = 0;
 
 	if (!config_get(o->out, "accounts", &accounts) ||
 	    !config_get(o->out, "balance", &balance) ||
@@ -767,41 +807,50 @@ static int verify(struct options *o, const char *image, bool control)
 	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		integrity = (const char *)sqlite3_column_text(st, 0);
 		if (strcmp(integrity, "ok")) {
-			snprintf(problems, sizeof(problems),
-				 " integrity_check: %.200s;", integrity);
+			note(problems, sizeof(problems),
+			     " integrity_check: %.200s;", integrity);
 			ok = false;
 		}
 	} else {
-		snprintf(problems, sizeof(problems), " integrity_check: %.200s;",
-			 sqlite3_errmsg(db));
+		note(problems, sizeof(problems), " integrity_check: %.200s;",
+		     sqlite3_errmsg(db));
 		ok = false;
 	}
 	sqlite3_finalize(st);
 
-	n = query_int(db, "SELECT count(*) FROM accounts", &ok);
-	sum = query_int(db, "SELECT total(balance) FROM accounts", &ok);
-	bad = query_int(db,
-			"SELECT count(*) FROM accounts a WHERE balance != initial"
-			" + (SELECT total(amount) FROM transfers WHERE dst = a.id)"
-			" - (SELECT total(amount) FROM transfers WHERE src = a.id)",
-			&ok);
-	if (n != accounts || sum != accounts * balance) {
-		t = (long long)strlen(problems);
-		snprintf(problems + t, sizeof(problems) - (size_t)t,
-			 " total %" PRId64 " in %" PRId64 " accounts, want %lld in %lld;",
-			 sum, n, accounts * balance, accounts);
+	if (query_int(db, "SELECT count(*) FROM accounts", "accounts", &n,
+		      problems, sizeof(problems)) &&
+	    query_int(db, "SELECT total(balance) FROM accounts", "balances",
+		      &sum, problems, sizeof(problems))) {
+		if (n != accounts || sum != accounts * balance) {
+			note(problems, sizeof(problems),
+			     " total %" PRId64 " in %" PRId64 " accounts, want %lld in %lld;",
+			     sum, n, accounts * balance, accounts);
+			ok = false;
+		}
+	} else {
 		ok = false;
 	}
-	if (bad != 0) {
-		t = (long long)strlen(problems);
-		snprintf(problems + t, sizeof(problems) - (size_t)t,
-			 " %" PRId64 " balances disagree with the transfers;", bad);
+	if (query_int(db, "SELECT count(*) FROM accounts a WHERE balance != initial"
+		      " + (SELECT total(amount) FROM transfers WHERE dst = a.id)"
+		      " - (SELECT total(amount) FROM transfers WHERE src = a.id)",
+		      "balances against transfers", &bad, problems,
+		      sizeof(problems))) {
+		if (bad) {
+			note(problems, sizeof(problems),
+			     " %" PRId64 " balances disagree with the transfers;",
+			     bad);
+			ok = false;
+		}
+	} else {
 		ok = false;
 	}
 
 	if (sqlite3_prepare_v2(db, "SELECT id FROM transfers ORDER BY id", -1,
 			       &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		int rc;
+
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (nids == cap) {
 				cap = cap ? cap * 2 : 4096;
 				ids = realloc(ids, cap * sizeof(*ids));
@@ -810,7 +859,15 @@ static int verify(struct options *o, const char *image, bool control)
 			}
 			ids[nids++] = (uint64_t)sqlite3_column_int64(st, 0);
 		}
+		if (rc != SQLITE_DONE) {
+			note(problems, sizeof(problems),
+			     " transfers, after %" PRIu64 " rows: %.100s;", nids,
+			     sqlite3_errmsg(db));
+			ok = false;
+		}
 	} else {
+		note(problems, sizeof(problems), " transfers: %.100s;",
+		     sqlite3_errmsg(db));
 		ok = false;
 	}
 	sqlite3_finalize(st);
@@ -843,17 +900,15 @@ static int verify(struct options *o, const char *image, bool control)
 	}
 	free(ids);
 	if (missing) {
-		t = (long long)strlen(problems);
-		snprintf(problems + t, sizeof(problems) - (size_t)t,
-			 " %" PRIu64 " of %" PRIu64 " transactions committed before %s are missing;",
-			 missing, before, control ? "the copy" : "Freeze");
+		note(problems, sizeof(problems),
+		     " %" PRIu64 " of %" PRIu64 " transactions committed before %s are missing;",
+		     missing, before, control ? "the copy" : "Freeze");
 		ok = false;
 	}
 	if (future) {
-		t = (long long)strlen(problems);
-		snprintf(problems + t, sizeof(problems) - (size_t)t,
-			 " %" PRIu64 " transactions begun after %s are present;",
-			 future, control ? "the copy started" : "Freeze returned");
+		note(problems, sizeof(problems),
+		     " %" PRIu64 " transactions begun after %s are present;",
+		     future, control ? "the copy ended" : "Freeze returned");
 		ok = false;
 	}
 	if (ok)
@@ -883,6 +938,7 @@ static void usage(int status)
 		"  --threads N        (4)    --accounts N (1000)  --balance N (1000)\n"
 		"  --interval-ms N    load between copies (1000)  --warmup-ms N (2000)\n"
 		"  --timeout-ms N     JET_paramOSSnapshotTimeout (60000)\n"
+		"  --copy-mibps N     pace every copy (frozen or not) to N MiB/s (0: no limit)\n"
 		"  --userspace        jetfreeze_set_mode(JETFREEZE_MODE_USERSPACE)\n",
 		prog, prog);
 	exit(status);
@@ -903,6 +959,7 @@ int main(int argc, char **argv)
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "warmup-ms", required_argument, NULL, 'w' },
 		{ "timeout-ms", required_argument, NULL, 'T' },
+		{ "copy-mibps", required_argument, NULL, 'r' },
 		{ "userspace", no_argument, NULL, 'u' },
 		{ "kind", required_argument, NULL, 'k' },
 		{ "index", required_argument, NULL, 'S' },
@@ -943,6 +1000,7 @@ int main(int argc, char **argv)
 		case 'i': o.interval_ms = (unsigned int)atoi(optarg); break;
 		case 'w': o.warmup_ms = (unsigned int)atoi(optarg); break;
 		case 'T': o.timeout_ms = (unsigned int)atoi(optarg); break;
+		case 'r': o.copy_mibps = (unsigned int)atoi(optarg); break;
 		case 'u': o.userspace = true; break;
 		case 'S': o.snap = atoi(optarg); break;
 		case 'k':
