@@ -64,14 +64,13 @@ struct jfs_db {
 	unsigned int files;		/* registrations of this database */
 	bool record;			/* add jetfreeze_backup rows */
 
-	pthread_mutex_t lock;		/* st, direct, except the atomics */
+	pthread_mutex_t lock;		/* all below */
 	pthread_cond_t cond;		/* thawed, or direct went to 0 */
 	struct jetfreeze_sqlite_stats st;
 	unsigned int direct;		/* write-class calls past the library */
-	bool frozen;			/* atomic; set and cleared under lock */
-	uint64_t held;			/* atomic */
+	bool frozen;
 	/* A callback wants the WAL write lock: other writers wait. */
-	bool priority;			/* atomic */
+	bool priority;
 };
 
 struct jfs_shared {
@@ -560,8 +559,10 @@ static void count_held(struct jfs_file *p)
 {
 	struct jfs_db *db = p->sh->db;
 
-	if (__atomic_load_n(&db->frozen, __ATOMIC_ACQUIRE))
-		__atomic_add_fetch(&db->held, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&db->lock);
+	if (db->frozen)
+		db->st.held++;
+	pthread_mutex_unlock(&db->lock);
 }
 
 /* ---- sqlite3_io_methods -------------------------------------------------- */
@@ -741,19 +742,18 @@ static char *pragma_text(struct jfs_db *db)
 
 	pthread_mutex_lock(&db->lock);
 	st = db->st;
+	st.frozen = db->frozen;
 	pthread_mutex_unlock(&db->lock);
 	return sqlite3_mprintf("instance %lu '%s' (%s mode): %s; %llu snapshots froze it "
 			       "(%llu thawed, %llu broken), %llu completed; %llu writes held; "
 			       "TruncateLog checkpoints %llu (%llu busy); %llu jetfreeze_backup rows",
 			       (unsigned long)db->inst, db->path, mode_name(),
-			       __atomic_load_n(&db->frozen, __ATOMIC_ACQUIRE) ?
-					"frozen" : "not frozen",
+			       st.frozen ? "frozen" : "not frozen",
 			       (unsigned long long)st.freezes,
 			       (unsigned long long)st.thaws,
 			       (unsigned long long)st.broken,
 			       (unsigned long long)st.completed,
-			       (unsigned long long)__atomic_load_n(&db->held,
-								   __ATOMIC_RELAXED),
+			       (unsigned long long)st.held,
 			       (unsigned long long)st.checkpoints,
 			       (unsigned long long)st.checkpoints_busy,
 			       (unsigned long long)st.records);
@@ -846,9 +846,16 @@ static int jfs_shm_lock(sqlite3_file *file, int off, int n, int flags)
 	    (flags & (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)) ==
 	    (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE) &&
 	    p->sh && p->sh->kind == JETFREEZE_FILE_DATABASE &&
-	    !jfs_in_callback &&
-	    __atomic_load_n(&p->sh->db->priority, __ATOMIC_ACQUIRE))
-		return SQLITE_BUSY;
+	    !jfs_in_callback) {
+		struct jfs_db *db = p->sh->db;
+		bool busy;
+
+		pthread_mutex_lock(&db->lock);
+		busy = db->priority;
+		pthread_mutex_unlock(&db->lock);
+		if (busy)
+			return SQLITE_BUSY;
+	}
 	return p->real->pMethods->xShmLock(p->real, off, n, flags);
 }
 
@@ -1060,6 +1067,13 @@ int jetfreeze_sqlite_register(int make_default)
 
 /* ---- the snapshot callbacks ---------------------------------------------- */
 
+static void set_priority(struct jfs_db *db, bool on)
+{
+	pthread_mutex_lock(&db->lock);
+	db->priority = on;
+	pthread_mutex_unlock(&db->lock);
+}
+
 /* A connection of the VFS's own to the database, on a callback's thread. */
 static sqlite3 *own_connection(struct jfs_db *db)
 {
@@ -1094,7 +1108,7 @@ static int cb_freeze_begin(JET_INSTANCE inst, void *ctx, unsigned int kind,
 	}
 	snprintf(wal, sizeof(wal), "%s-wal", db->path);
 	pthread_mutex_lock(&db->lock);
-	__atomic_store_n(&db->frozen, true, __ATOMIC_RELEASE);
+	db->frozen = true;
 	/* Writes to files not registered yet finish first (write_begin). */
 	while (db->direct)
 		pthread_cond_wait(&db->cond, &db->lock);
@@ -1110,7 +1124,7 @@ static void cb_freeze_end(JET_INSTANCE inst, void *ctx, int status)
 	struct jfs_db *db = ctx;
 
 	pthread_mutex_lock(&db->lock);
-	__atomic_store_n(&db->frozen, false, __ATOMIC_RELEASE);
+	db->frozen = false;
 	if (status)
 		db->st.broken++;
 	else
@@ -1133,7 +1147,7 @@ static int cb_truncate_log(JET_INSTANCE inst, void *ctx, uint64_t log_position)
 	sqlite3 *c;
 
 	jfs_in_callback++;
-	__atomic_store_n(&db->priority, true, __ATOMIC_RELEASE);
+	set_priority(db, true);
 	c = own_connection(db);
 	if (!c) {
 		err = -EIO;
@@ -1168,7 +1182,7 @@ static int cb_truncate_log(JET_INSTANCE inst, void *ctx, uint64_t log_position)
 	}
 	sqlite3_close(c);
 out:
-	__atomic_store_n(&db->priority, false, __ATOMIC_RELEASE);
+	set_priority(db, false);
 	jfs_in_callback--;
 	return err;
 }
@@ -1203,7 +1217,7 @@ static void cb_backup_completed(JET_INSTANCE inst, void *ctx,
 	if (!db->record)
 		return;
 	jfs_in_callback++;
-	__atomic_store_n(&db->priority, true, __ATOMIC_RELEASE);
+	set_priority(db, true);
 	c = own_connection(db);
 	if (!c)
 		goto out;
@@ -1230,7 +1244,7 @@ static void cb_backup_completed(JET_INSTANCE inst, void *ctx,
 	}
 	sqlite3_close(c);
 out:
-	__atomic_store_n(&db->priority, false, __ATOMIC_RELEASE);
+	set_priority(db, false);
 	jfs_in_callback--;
 }
 
@@ -1265,8 +1279,7 @@ int jetfreeze_sqlite_stats(sqlite3 *conn, const char *schema,
 	db = p->sh->db;
 	pthread_mutex_lock(&db->lock);
 	*out = db->st;
+	out->frozen = db->frozen;
 	pthread_mutex_unlock(&db->lock);
-	out->frozen = __atomic_load_n(&db->frozen, __ATOMIC_ACQUIRE);
-	out->held = __atomic_load_n(&db->held, __ATOMIC_RELAXED);
 	return SQLITE_OK;
 }
