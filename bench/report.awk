@@ -234,8 +234,8 @@ function finish_run(    s, m, i, k, n, p50, p99, jf50, jf99, fs99, dm99, best,
 	for (k = 1; k <= 3; k++) {
 		n = 0
 		L["hr," st[k]] = ""
-		for (r = 0; r <= V["hook_rounds"]; r++)
-			if ((("h," r "," st[k]) in V) && (("h," r ",unloaded") in V) && V["h," r ",unloaded"] > 0)
+		for (r = 0; r <= V["hook_rounds"] + 0; r++)
+			if ((("h," r "," st[k]) in V) && (("h," r ",unloaded") in V) && V["h," r ",unloaded"] + 0 > 0)
 				add("hr," st[k], V["h," r "," st[k]] / V["h," r ",unloaded"])
 		x = med(L["hook," st[k]])
 		y = med(L["hr," st[k]])
@@ -267,8 +267,8 @@ function finish_run(    s, m, i, k, n, p50, p99, jf50, jf99, fs99, dm99, best,
 				continue
 			dev = substr(ORD[i], 6)
 			L["lr," dev] = ""
-			for (r = 0; r <= V["lib_rounds"]; r++)
-				if ((("l," dev "," r ",fio") in V) && (("l," dev "," r ",lib") in V) && V["l," dev "," r ",fio"] > 0)
+			for (r = 0; r <= V["lib_rounds"] + 0; r++)
+				if ((("l," dev "," r ",fio") in V) && (("l," dev "," r ",lib") in V) && V["l," dev "," r ",fio"] + 0 > 0)
 					add("lr," dev, V["l," dev "," r ",lib"] / V["l," dev "," r ",fio"])
 			x = med(L["lf," dev])
 			y = med(L["ll," dev])
@@ -426,7 +426,7 @@ FNR == 1 && NR > 1 {
 		order("rm," s "," m)
 		add("ru," s "," m, R["unfrozen"])
 		add("rf," s "," m, R["frozen"])
-		if (R["unfrozen"] > 0)
+		if (R["unfrozen"] + 0 > 0)
 			add("rr," s "," m, R["frozen"] / R["unfrozen"])
 	} else if (it == "hook") {
 		add("hook," R["state"], R["iops"])
