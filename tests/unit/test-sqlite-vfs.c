@@ -51,13 +51,10 @@ static void assert_no_instances(void)
 
 static int teardown(void **state)
 {
-	char cmd[700];
-
 	assert_no_sessions();
 	assert_no_instances();
 	assert_int_equal(jetfreeze_set_mode(JETFREEZE_MODE_KERNEL), 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/*", dir);
-	assert_int_equal(system(cmd), 0);
+	tmpdir_remove();
 	return 0;
 }
 
