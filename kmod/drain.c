@@ -64,19 +64,51 @@ static unsigned long jf_slice(unsigned long deadline)
 	return clamp_t(long, left, 1, JF_WAIT_SLICE);
 }
 
-/* synchronize_srcu(), bounded: a submitter may be stuck anywhere. */
+/*
+ * An expedited grace period (a freeze is latency-critical: writers are
+ * already waiting), run by a worker so that our wait can be bounded: a
+ * submitter may be stuck anywhere.  A worker we stop waiting for finishes
+ * on its own and frees its context; module exit drains jf_wq.
+ */
+struct jf_barrier {
+	struct work_struct work;
+	struct completion done;
+	refcount_t ref;
+};
+
+static void jf_barrier_put(struct jf_barrier *b)
+{
+	if (refcount_dec_and_test(&b->ref))
+		kfree(b);
+}
+
+static void jf_barrier_fn(struct work_struct *work)
+{
+	struct jf_barrier *b = container_of(work, struct jf_barrier, work);
+
+	synchronize_srcu_expedited(&jf_srcu);
+	complete(&b->done);
+	jf_barrier_put(b);
+}
+
 static int jf_barrier(unsigned long deadline)
 {
-	unsigned long cookie = start_poll_synchronize_srcu(&jf_srcu);
-	int ret;
+	struct jf_barrier *b = kmalloc(sizeof(*b), GFP_KERNEL);
+	int ret = 0;
 
-	while (!poll_state_synchronize_srcu(&jf_srcu, cookie)) {
+	if (!b)
+		return -ENOMEM;
+	INIT_WORK(&b->work, jf_barrier_fn);
+	init_completion(&b->done);
+	refcount_set(&b->ref, 2);	/* ours and the worker's */
+	queue_work(jf_wq, &b->work);
+	while (!wait_for_completion_timeout(&b->done, jf_slice(deadline))) {
 		ret = jf_wait_check(deadline);
 		if (ret)
-			return ret;
-		usleep_range(200, 500);
+			break;
 	}
-	return 0;
+	jf_barrier_put(b);
+	return ret;
 }
 
 static int jf_drain_mq(struct jf_hold **holds, unsigned int nr,
@@ -162,7 +194,8 @@ static int jf_drain_bio_based(struct jf_hold *h, unsigned long deadline)
 		ret = jf_wait_check(deadline);
 		if (ret)
 			return ret;
-		msleep(2);
+		/* not msleep(): at HZ=250 it sleeps 8 ms, writers waiting */
+		usleep_range(200, 400);
 	}
 	if (!h->has_below)
 		pr_info("%s: frozen without the devices below it: writes its driver took but has not counted yet can still reach them\n",
