@@ -81,8 +81,7 @@ wait_for() {
 	done
 }
 
-# major:minor of a block device node, and the kernel's dev_t of it
-devnum() { stat -L -c '%t:%T' "$1" | awk -F: '{ printf "%d:%d\n", "0x" $1, "0x" $2 }'; }
+# the kernel's dev_t of a block device node
 devt() {
 	stat -L -c '%t %T' "$1" | {
 		read -r _ma _mi
@@ -488,10 +487,7 @@ item_hook() {
 item_lib() {
 	hook_devs
 	jf_load
-	if ! command -v jfbench-lib >/dev/null; then
-		echo "@R item=lib status=not_measured reason=jfbench-lib_not_built"
-		return 0
-	fi
+	command -v jfbench-lib >/dev/null || fail "jfbench-lib is missing"
 	for dev in /dev/jfhook /dev/vdc; do
 		say "library path on $dev: jfbench-lib vs fio io_uring, QD32 4k, ${runtime}s, $rounds rounds"
 		r=0
@@ -504,7 +500,7 @@ item_lib() {
 					iops=$(fio_iops randwrite "$W/lf.out")
 				else
 					jfbench-lib -d 32 -s 4096 -r "$runtime" "$dev" >"$W/ll.out" 2>&1 ||
-						{ cat "$W/ll.out"; echo "@R item=lib status=not_measured reason=jfbench-lib_failed"; return 0; }
+						{ cat "$W/ll.out"; fail "jfbench-lib on $dev"; }
 					iops=$(sed -n 's/.*iops=\([0-9]*\).*/\1/p' "$W/ll.out")
 				fi
 				echo "@R item=lib dev=${dev#/dev/} round=$r path=$w iops=$iops"
