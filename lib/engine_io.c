@@ -318,7 +318,10 @@ JF_EXPORT int jetfreeze_file_open(JET_INSTANCE id, const char *path, int flags,
 		goto fail;
 	}
 
-	jf_lock();
+	if (!jf_lock_engine()) {
+		err = -EAGAIN;
+		goto fail;
+	}
 	inst = jf_instance_find(id);
 	if (!inst) {
 		err = -ENOENT;
@@ -353,7 +356,8 @@ JF_EXPORT int jetfreeze_file_close(struct jetfreeze_file *f)
 	if (!f)
 		return -EINVAL;
 	inst = f->inst;
-	jf_lock();
+	if (!jf_lock_engine())
+		return -EAGAIN;
 	if (inst->backup_in_progress && !inst->in_freeze_begin &&
 	    jf_kind_frozen(f->kind)) {
 		jf_unlock();
@@ -553,7 +557,8 @@ JF_EXPORT int jetfreeze_instance_wait_io(JET_INSTANCE id)
 {
 	struct jf_instance *inst;
 
-	jf_lock();
+	if (!jf_lock_engine())
+		return -EAGAIN;
 	inst = jf_instance_find(id);
 	jf_unlock();
 	if (!inst)

@@ -41,6 +41,12 @@ extern struct jf_global jf_g;
  */
 void jf_lock(void);
 void jf_unlock(void);
+/*
+ * jf_lock() for the engine's instance and file calls: false, with the lock
+ * not taken, when this thread asked not to wait (jetfreeze_set_nowait())
+ * and another thread holds it.
+ */
+bool jf_lock_engine(void);
 /* Does this thread hold jf_g.lock (before calling jf_lock)? */
 bool jf_lock_held(void);
 /* Does this thread hold it more than once (inside a callback)? */

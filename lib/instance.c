@@ -22,6 +22,7 @@ struct jf_global jf_g = {
 };
 
 static __thread unsigned int lock_depth;
+static __thread bool engine_nowait;
 
 void jf_lock(void)
 {
@@ -33,6 +34,26 @@ void jf_unlock(void)
 {
 	if (--lock_depth == 0)
 		pthread_mutex_unlock(&jf_g.lock);
+}
+
+bool jf_lock_engine(void)
+{
+	if (lock_depth == 0 && engine_nowait) {
+		if (pthread_mutex_trylock(&jf_g.lock))
+			return false;
+		lock_depth = 1;
+		return true;
+	}
+	jf_lock();
+	return true;
+}
+
+JF_EXPORT int jetfreeze_set_nowait(int nowait)
+{
+	bool was = engine_nowait;
+
+	engine_nowait = nowait != 0;
+	return was;
 }
 
 bool jf_lock_held(void)
@@ -106,7 +127,12 @@ JF_EXPORT int jetfreeze_instance_create(JET_INSTANCE *out, const char *name,
 		return err;
 	}
 
-	jf_lock();
+	if (!jf_lock_engine()) {
+		jf_instance_io_exit(inst);
+		free(inst->name);
+		free(inst);
+		return -EAGAIN;
+	}
 	/* Ids skip 0 and JET_instanceNil and are never reused. */
 	inst->id = ++jf_g.last_instance_id;
 	for (tail = &jf_g.instances; *tail; tail = &(*tail)->next)
@@ -125,7 +151,8 @@ JF_EXPORT int jetfreeze_instance_start(JET_INSTANCE id)
 	struct jf_instance *inst;
 	int err = 0;
 
-	jf_lock();
+	if (!jf_lock_engine())
+		return -EAGAIN;
 	inst = jf_instance_find(id);
 	if (!inst)
 		err = -ENOENT;
@@ -145,7 +172,8 @@ JF_EXPORT int jetfreeze_instance_stop(JET_INSTANCE id, unsigned int flags)
 
 	if (flags & ~JETFREEZE_STOP_ABRUPT)
 		return -EINVAL;
-	jf_lock();
+	if (!jf_lock_engine())
+		return -EAGAIN;
 	inst = jf_instance_find(id);
 	if (!inst) {
 		err = -ENOENT;
@@ -183,7 +211,8 @@ JF_EXPORT int jetfreeze_instance_destroy(JET_INSTANCE id)
 {
 	struct jf_instance *inst, **pp;
 
-	jf_lock();
+	if (!jf_lock_engine())
+		return -EAGAIN;
 	for (pp = &jf_g.instances; *pp && (*pp)->id != id; pp = &(*pp)->next)
 		;
 	inst = *pp;
@@ -212,7 +241,8 @@ JF_EXPORT int jetfreeze_instance_set_flags(JET_INSTANCE id, unsigned int set,
 
 	if ((set | clear) & ~JF_INST_FLAGS)
 		return -EINVAL;
-	jf_lock();
+	if (!jf_lock_engine())
+		return -EAGAIN;
 	inst = jf_instance_find(id);
 	if (!inst)
 		err = -ENOENT;

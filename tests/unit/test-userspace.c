@@ -4,7 +4,8 @@
  * engine keeps writing during a freeze; its writes and fsyncs are accepted
  * and held, the files on disk do not change, reads keep working, and after
  * Thaw every held write lands with the right data.  Also: without the
- * module, kernel mode refuses the Freeze and says why.
+ * module, kernel mode refuses the Freeze and says why.  And a thread that
+ * must not wait for a snapshot call's callbacks does not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -338,6 +339,104 @@ static void many_held_writes(void **state)
 	assert_int_equal(JetOSSnapshotEnd(id, 0), 0);
 }
 
+/* A backup_completed callback that waits until the test lets it go. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool entered, release;
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false };
+
+static void completed_waits(JET_INSTANCE inst, void *ctx, unsigned int kind,
+			    uint64_t log_position)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.entered = true;
+	pthread_cond_broadcast(&gate.cond);
+	while (!gate.release)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+}
+
+static void *snapshot_to_completion(void *arg)
+{
+	JET_ERR *err = arg;
+	JET_INSTANCE_INFO_A *info;
+	unsigned long n;
+	JET_OSSNAPID id;
+
+	*err = JetOSSnapshotPrepare(&id, 0);
+	if (*err)
+		return NULL;
+	*err = JetOSSnapshotFreezeA(id, &n, &info, 0);
+	if (*err) {
+		JetOSSnapshotAbort(id, 0);
+		return NULL;
+	}
+	JetFreeBuffer((char *)info);
+	/* Thaw without ContinueAfterThaw ends the snapshot: backup_completed */
+	*err = JetOSSnapshotThaw(id, 0);
+	return NULL;
+}
+
+/*
+ * While another thread's snapshot call runs a callback, a thread that set
+ * jetfreeze_set_nowait() gets -EAGAIN from the instance and file calls at
+ * once, with nothing done; a thread that did not would wait.
+ */
+static void nowait_during_callback(void **state)
+{
+	static const struct jetfreeze_callbacks cb = {
+		.backup_completed = completed_waits,
+	};
+	struct jetfreeze_file *f = NULL;
+	JET_INSTANCE blocker, other = 0;
+	JET_ERR snap_err = -1;
+	char path[600];
+	pthread_t t;
+
+	assert_int_equal(jetfreeze_instance_create(&blocker, "blocker", &cb, NULL), 0);
+	assert_int_equal(jetfreeze_instance_start(blocker), 0);
+	snprintf(path, sizeof(path), "%s.other", ti.dbpath);
+	gate.entered = gate.release = false;
+
+	t = thread_start(snapshot_to_completion, &snap_err);
+	pthread_mutex_lock(&gate.lock);
+	while (!gate.entered)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+
+	assert_int_equal(jetfreeze_set_nowait(1), 0);
+	assert_int_equal(jetfreeze_file_open(ti.id, path, O_RDWR | O_CREAT, 0644,
+					     JETFREEZE_FILE_TEMP, &f), -EAGAIN);
+	assert_null(f);
+	assert_int_equal(jetfreeze_file_close(ti.log), -EAGAIN);
+	assert_int_equal(jetfreeze_instance_create(&other, "other", NULL, NULL), -EAGAIN);
+	assert_int_equal(jetfreeze_instance_start(blocker), -EAGAIN);
+	assert_int_equal(jetfreeze_instance_stop(ti.id, 0), -EAGAIN);
+	assert_int_equal(jetfreeze_instance_destroy(blocker), -EAGAIN);
+	assert_int_equal(jetfreeze_instance_set_flags(ti.id, 0, 0), -EAGAIN);
+	assert_int_equal(jetfreeze_instance_wait_io(ti.id), -EAGAIN);
+	/* I/O does not take the snapshot lock */
+	assert_int_equal(jetfreeze_pwrite(ti.db, path, 8, 0), 8);
+
+	pthread_mutex_lock(&gate.lock);
+	gate.release = true;
+	pthread_cond_broadcast(&gate.cond);
+	pthread_mutex_unlock(&gate.lock);
+	pthread_join(t, NULL);
+	assert_int_equal(snap_err, JET_errSuccess);
+
+	/* Nobody holds the lock now: the same calls go through. */
+	assert_int_equal(jetfreeze_file_open(ti.id, path, O_RDWR | O_CREAT, 0644,
+					     JETFREEZE_FILE_TEMP, &f), 0);
+	assert_int_equal(jetfreeze_file_close(f), 0);
+	assert_int_equal(jetfreeze_set_nowait(0), 1);
+	assert_int_equal(jetfreeze_set_nowait(0), 0);
+	assert_int_equal(jetfreeze_instance_stop(blocker, 0), 0);
+	assert_int_equal(jetfreeze_instance_destroy(blocker), 0);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +445,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(many_held_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(truncate_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(kernel_mode_without_module, setup, teardown),
+		cmocka_unit_test_setup_teardown(nowait_during_callback, setup, teardown),
 	};
 	int ret = run_group(tests);
 

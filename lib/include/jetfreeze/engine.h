@@ -245,6 +245,18 @@ int jetfreeze_truncate(struct jetfreeze_file *file, uint64_t size);
 /* Wait until no I/O of the instance is in flight or held. */
 int jetfreeze_instance_wait_io(JET_INSTANCE instance);
 
+/*
+ * The instance and file calls above wait while another thread runs a
+ * JetOSSnapshot* call, callbacks included.  An engine that makes them while
+ * holding a lock one of its callbacks may wait for (a SQLite VFS holds the
+ * database's locks on SQLite's behalf) would deadlock.  With @nowait
+ * nonzero, this thread's instance and file calls (not the I/O calls) return
+ * -EAGAIN instead of waiting, having changed nothing in the library
+ * (jetfreeze_file_open's open(2) has run: O_CREAT may have created the
+ * file).  Returns the previous setting.  Since JETFREEZE_1.1.
+ */
+int jetfreeze_set_nowait(int nowait);
+
 #ifdef __cplusplus
 }
 #endif
