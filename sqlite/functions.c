@@ -9,19 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include <jetfreeze/engine.h>
 
 #include "internal.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* Exit status of system(3), or -1 when the command did not exit. */
 static int exit_status(int status)
@@ -54,14 +45,18 @@ static void fail(sqlite3_context *ctx, const char *fmt, ...)
  * Freeze, COMMAND (NULL: none) by /bin/sh while frozen, Thaw, TruncateLog,
  * End.  A failing command or a freeze that did not hold aborts the
  * snapshot and raises an error; the result is a line saying what was
- * frozen and for how long.
+ * frozen and for how long, and what TruncateLog and End did to this
+ * connection's database (from the VFS's counters).
  */
 static void fn_snapshot(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *cmd = (const char *)sqlite3_value_text(argv[0]);
 	unsigned long n = 0, i, dbs = 0;
 	JET_INSTANCE_INFO_A *info = NULL;
-	int status = 0, trunc;
+	struct jetfreeze_sqlite_stats before, after;
+	sqlite3 *conn = sqlite3_context_db_handle(ctx);
+	const char *logs, *record;
+	int status = 0, trunc, ours;
 	long long t0, t1;
 	JET_OSSNAPID id;
 	JET_ERR err;
@@ -79,13 +74,14 @@ static void fn_snapshot(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 		}
 	}
+	ours = jetfreeze_sqlite_stats(conn, "main", &before) == SQLITE_OK;
 	err = JetOSSnapshotPrepare(&id, JET_bitContinueAfterThaw);
 	if (err) {
 		fail(ctx, "jetfreeze_snapshot: JetOSSnapshotPrepare: JET error %d",
 		     (int)err);
 		return;
 	}
-	t0 = now_ms();
+	t0 = jfs_now_ms();
 	err = JetOSSnapshotFreezeA(id, &n, &info, 0);
 	if (err) {
 		JetOSSnapshotEnd(id, JET_bitAbortSnapshot);
@@ -98,7 +94,7 @@ static void fn_snapshot(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	JetFreeBuffer((char *)info);
 	if (cmd)
 		status = exit_status(system(cmd));
-	t1 = now_ms();
+	t1 = jfs_now_ms();
 	err = JetOSSnapshotThaw(id, 0);
 	if (err) {
 		JetOSSnapshotEnd(id, JET_bitAbortSnapshot);
@@ -119,10 +115,22 @@ static void fn_snapshot(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		     (int)err);
 		return;
 	}
-	res = sqlite3_mprintf("snapshot %lu: %lu instance(s), %lu database(s) frozen for %lld ms%s; logs %s",
+	logs = trunc ? "logs not truncated (JET error)" : "logs truncated";
+	record = "";
+	if (ours && jetfreeze_sqlite_stats(conn, "main", &after) == SQLITE_OK) {
+		if (after.checkpoints_busy > before.checkpoints_busy)
+			logs = "WAL busy, not truncated";
+		else if (after.checkpoints > before.checkpoints)
+			logs = "WAL checkpointed and truncated";
+		else if (!trunc)
+			logs = "no WAL to truncate";
+		record = after.records > before.records ?
+			"; recorded in jetfreeze_backup" :
+			"; not recorded in jetfreeze_backup";
+	}
+	res = sqlite3_mprintf("snapshot %lu: %lu instance(s), %lu database(s) frozen for %lld ms%s; %s%s",
 			      (unsigned long)id, n, dbs, t1 - t0,
-			      cmd ? ", command exit 0" : "",
-			      trunc ? "not truncated" : "truncated");
+			      cmd ? ", command exit 0" : "", logs, record);
 	if (res)
 		sqlite3_result_text(ctx, res, -1, sqlite3_free);
 	else

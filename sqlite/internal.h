@@ -20,6 +20,9 @@ SQLITE_EXTENSION_INIT3
 /* Statements the VFS runs itself wait this long for SQLite's locks. */
 #define JFS_BUSY_MS		5000
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long long jfs_now_ms(void);
+
 /* syslog (LOG_USER, "jetfreeze-sqlite:"), and stderr when JETFREEZE_DEBUG
  * is set, like the library's own lines. */
 void jfs_log(int prio, const char *fmt, ...)

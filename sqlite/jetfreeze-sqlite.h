@@ -36,9 +36,11 @@ extern "C" {
 #define JETFREEZE_SQLITE_VFS	"jetfreeze"
 
 /*
- * Register the VFS (once per process; later calls only change whether it
- * is the default).  It wraps the default VFS of the moment of the first
- * call.  Returns a SQLite result code.
+ * Register the VFS, and make it the default one when @make_default.  It
+ * wraps the default VFS of the moment of the first call; a later call with
+ * @make_default makes it the default again, one without changes nothing
+ * (sqlite3_vfs_register() picks another default).  Returns a SQLite
+ * result code.
  */
 int jetfreeze_sqlite_register(int make_default);
 

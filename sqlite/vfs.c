@@ -30,6 +30,14 @@
  * anything else unregistered (no snapshot can start before the callback
  * returns, and its connection is closed by then).
  *
+ * The callbacks wait for SQLite's locks while they hold the library's
+ * snapshot lock, and SQLite holds its locks while it opens, writes and
+ * closes journals through us: so the library calls made there do not wait
+ * for the snapshot lock (jetfreeze_set_nowait()).  When it is taken they
+ * get -EAGAIN and are retried later, as when a snapshot holds the
+ * instance.  Only the first open of a database, when SQLite holds no lock
+ * of it yet, waits.
+ *
  * Locks: jfs.open (creating and ending registrations, across library
  * calls), then the library's own; jfs.reg (the lists, never held across
  * a library call); db->lock (counters, the frozen flag); sh->reg_lock
@@ -63,6 +71,7 @@ struct jfs_db {
 	JET_INSTANCE inst;
 	unsigned int files;		/* registrations of this database */
 	bool record;			/* add jetfreeze_backup rows */
+	bool stopped;			/* reap() stopped it, not destroyed yet */
 
 	pthread_mutex_t lock;		/* all below */
 	pthread_cond_t cond;		/* thawed, or direct went to 0 */
@@ -106,6 +115,14 @@ static struct {
 
 /* Set while one of our snapshot callbacks runs on this thread. */
 static __thread unsigned int jfs_in_callback;
+
+long long jfs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 void jfs_log(int prio, const char *fmt, ...)
 {
@@ -191,15 +208,23 @@ static void db_put_file(struct jfs_db *db)
 		jfs.parked++;
 }
 
+/* The library did not do it now, and it will later: keep it for then. */
+static bool retry_later(int err)
+{
+	return err == -EBUSY || err == -EAGAIN;
+}
+
 /*
  * End what is parked: registrations nobody uses, instances without files.
- * The library refuses while a snapshot holds the instance (-EBUSY): those
- * stay for the next time.  jfs.open held, never on a callback's thread.
+ * The library refuses while a snapshot holds the instance (-EBUSY), or
+ * while a snapshot call runs (-EAGAIN): those stay for the next time.
+ * jfs.open held, never on a callback's thread.
  */
 static void reap(void)
 {
 	struct jfs_shared *sh, *next, *gone = NULL, *busy = NULL;
 	struct jfs_db *db, *dnext, *dgone = NULL, *dbusy = NULL;
+	int nowait;
 
 	pthread_mutex_lock(&jfs.reg);
 	if (!jfs.parked) {
@@ -217,12 +242,13 @@ static void reap(void)
 	}
 	pthread_mutex_unlock(&jfs.reg);
 
+	nowait = jetfreeze_set_nowait(1);
 	for (sh = gone; sh; sh = next) {
 		int err = sh->jf ? jetfreeze_file_close(sh->jf) : 0;
 
 		next = sh->next;
 		pthread_mutex_lock(&jfs.reg);
-		if (err == -EBUSY) {
+		if (retry_later(err)) {
 			sh->next = busy;
 			busy = sh;
 		} else {
@@ -254,21 +280,25 @@ static void reap(void)
 	pthread_mutex_unlock(&jfs.reg);
 
 	for (db = dgone; db; db = dnext) {
-		int err = jetfreeze_instance_stop(db->inst, 0);
+		int err = db->stopped ? 0 : jetfreeze_instance_stop(db->inst, 0);
 
 		dnext = db->next;
-		if (err == -EBUSY) {
+		if (!retry_later(err)) {
+			db->stopped = true;
+			err = jetfreeze_instance_destroy(db->inst);
+		}
+		if (retry_later(err)) {
 			db->next = dbusy;
 			dbusy = db;
 			continue;
 		}
-		err = jetfreeze_instance_destroy(db->inst);
 		if (err)
 			jfs_log(LOG_ERR, "instance %lu (%s): %s",
 				(unsigned long)db->inst, db->path,
 				strerror(-err));
 		db_free(db);
 	}
+	jetfreeze_set_nowait(nowait);
 	pthread_mutex_lock(&jfs.reg);
 	for (db = dbusy; db; db = dnext) {
 		dnext = db->next;
@@ -342,8 +372,9 @@ static struct jfs_shared *shared_new(struct jfs_db *db, const char *path,
 	sh->refs = 1;
 	pthread_mutex_init(&sh->reg_lock, NULL);
 	*err = register_file(db, path, kind, &sh->jf);
-	if (*err == -EBUSY) {
-		/* Opened while a snapshot holds the instance. */
+	if (retry_later(*err)) {
+		/* Opened while a snapshot holds the instance or a snapshot
+		 * call runs: write_begin() registers it later. */
 		sh->jf = NULL;
 		*err = 0;
 	}
@@ -379,7 +410,7 @@ static int attach(struct jfs_file *p, const char *name, unsigned int kind)
 	struct stat st, dbst;
 	struct jfs_shared *sh;
 	struct jfs_db *db, *fresh = NULL;
-	int err;
+	int err, nowait;
 
 	if (stat(name, &st) < 0)
 		return SQLITE_CANTOPEN;
@@ -428,8 +459,21 @@ static int attach(struct jfs_file *p, const char *name, unsigned int kind)
 				    &err);
 		if (!db)
 			goto fail;
+	} else if (db->stopped) {
+		/* Parked without files, stopped, not destroyed yet: a
+		 * database open (no SQLite lock of it held) may wait. */
+		if (kind != JETFREEZE_FILE_DATABASE) {
+			pthread_mutex_unlock(&jfs.open);
+			return SQLITE_OK;
+		}
+		err = jetfreeze_instance_start(db->inst);
+		if (err)
+			goto fail;
+		db->stopped = false;
 	}
+	nowait = jetfreeze_set_nowait(kind != JETFREEZE_FILE_DATABASE);
 	sh = shared_new(db, name, &st, kind, &err);
+	jetfreeze_set_nowait(nowait);
 	if (!sh)
 		goto fail;
 	if (fresh) {
@@ -495,10 +539,11 @@ static void detach(struct jfs_file *p)
 
 /*
  * The library's file for a write-class request (*jf), or NULL to use the
- * VFS underneath: passed through, on a callback's thread, or a file opened
- * during a snapshot that still cannot be registered.  For the latter the
- * request waits while the instance is frozen and is counted (*direct:
- * call direct_end() after it) so that the next freeze_begin waits for it.
+ * VFS underneath: passed through, on a callback's thread, or a file that
+ * cannot be registered yet (opened during a snapshot, or a snapshot call
+ * runs).  For the latter the request waits while the instance is frozen
+ * and is counted (*direct: call direct_end() after it) so that the next
+ * freeze_begin waits for it.
  */
 static int write_begin(struct jfs_file *p, struct jetfreeze_file **jf,
 		       bool *direct)
@@ -517,8 +562,10 @@ static int write_begin(struct jfs_file *p, struct jetfreeze_file **jf,
 		pthread_mutex_lock(&sh->reg_lock);
 		if (!sh->jf) {
 			struct jetfreeze_file *f;
+			int nowait = jetfreeze_set_nowait(1);
 
 			err = register_file(db, sh->path, sh->kind, &f);
+			jetfreeze_set_nowait(nowait);
 			if (!err)
 				__atomic_store_n(&sh->jf, f, __ATOMIC_RELEASE);
 		}
@@ -526,7 +573,7 @@ static int write_begin(struct jfs_file *p, struct jetfreeze_file **jf,
 		pthread_mutex_unlock(&sh->reg_lock);
 		if (*jf)
 			return SQLITE_OK;
-		if (err != -EBUSY) {
+		if (!retry_later(err)) {
 			jfs_log(LOG_ERR, "cannot register %s: %s", sh->path,
 				strerror(-err));
 			return SQLITE_IOERR;
@@ -544,14 +591,23 @@ static int write_begin(struct jfs_file *p, struct jetfreeze_file **jf,
 	}
 }
 
-static void direct_end(struct jfs_file *p)
+/*
+ * After a write-class request made past the library.  A Freeze makes only
+ * the registered files durable, so a write or truncate made here is synced
+ * before freeze_begin may go on (the file may never be written again
+ * before the next snapshot).  Returns @rc, or the sync's error.
+ */
+static int direct_end(struct jfs_file *p, int rc, bool sync)
 {
 	struct jfs_db *db = p->sh->db;
 
+	if (sync && rc == SQLITE_OK)
+		rc = p->real->pMethods->xSync(p->real, SQLITE_SYNC_NORMAL);
 	pthread_mutex_lock(&db->lock);
 	if (--db->direct == 0)
 		pthread_cond_broadcast(&db->cond);
 	pthread_mutex_unlock(&db->lock);
+	return rc;
 }
 
 /* A write-class request is issued: count it when a snapshot holds it. */
@@ -610,9 +666,7 @@ static int jfs_write(sqlite3_file *file, const void *buf, int amt,
 		return rc;
 	if (!jf) {
 		rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
-		if (direct)
-			direct_end(p);
-		return rc;
+		return direct ? direct_end(p, rc, true) : rc;
 	}
 	count_held(p);
 	n = jetfreeze_pwrite(jf, buf, (size_t)amt, (uint64_t)off);
@@ -632,23 +686,25 @@ static int jfs_truncate(sqlite3_file *file, sqlite3_int64 size)
 		return rc;
 	if (!jf) {
 		rc = p->real->pMethods->xTruncate(p->real, size);
-		if (direct)
-			direct_end(p);
-		return rc;
+		return direct ? direct_end(p, rc, true) : rc;
 	}
 	count_held(p);
 	return jetfreeze_truncate(jf, (uint64_t)size) ? SQLITE_IOERR_TRUNCATE
 						      : SQLITE_OK;
 }
 
-/* After the first sync of a new journal or WAL, its directory entry. */
-static int sync_dir(const char *path)
+/*
+ * After the first sync of a new journal or WAL, its directory entry.  As
+ * the unix VFS, once and best effort: a directory that cannot be opened
+ * or synced (some filesystems refuse) is not an I/O error of the file.
+ */
+static void sync_dir(const char *path)
 {
 	char *dir = strdup(path), *slash;
-	int fd, rc = SQLITE_OK;
+	int fd;
 
 	if (!dir)
-		return SQLITE_IOERR_NOMEM;
+		return;
 	slash = strrchr(dir, '/');
 	if (slash == dir)
 		slash[1] = '\0';
@@ -658,12 +714,10 @@ static int sync_dir(const char *path)
 		strcpy(dir, ".");
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
-		if (fsync(fd) < 0 && errno != EINVAL)
-			rc = SQLITE_IOERR_DIR_FSYNC;
+		fsync(fd);
 		close(fd);
 	}
 	free(dir);
-	return rc;
 }
 
 static int jfs_sync(sqlite3_file *file, int flags)
@@ -677,20 +731,17 @@ static int jfs_sync(sqlite3_file *file, int flags)
 		return rc;
 	if (!jf) {
 		rc = p->real->pMethods->xSync(p->real, flags);
-		if (direct)
-			direct_end(p);
-		return rc;
+		return direct ? direct_end(p, rc, false) : rc;
 	}
 	count_held(p);
 	if (jetfreeze_sync(jf, (flags & SQLITE_SYNC_DATAONLY) ?
 			   JETFREEZE_FSYNC_DATA : 0))
 		return SQLITE_IOERR_FSYNC;
 	if (p->dirsync) {
-		rc = sync_dir(p->sh->path);
-		if (rc == SQLITE_OK)
-			p->dirsync = false;
+		sync_dir(p->sh->path);
+		p->dirsync = false;
 	}
-	return rc;
+	return SQLITE_OK;
 }
 
 static int jfs_file_size(sqlite3_file *file, sqlite3_int64 *size)
@@ -814,8 +865,11 @@ static int jfs_sector_size(sqlite3_file *file)
 static int jfs_device_characteristics(sqlite3_file *file)
 {
 	struct jfs_file *p = (struct jfs_file *)file;
+	int dc = p->real->pMethods->xDeviceCharacteristics(p->real);
 
-	return p->real->pMethods->xDeviceCharacteristics(p->real);
+	/* F2FS's atomic batches are ioctls on the descriptor underneath,
+	 * while the writes go through the library's. */
+	return p->sh ? dc & ~SQLITE_IOCAP_BATCH_ATOMIC : dc;
 }
 
 static int jfs_shm_map(sqlite3_file *file, int region, int size, int extend,
@@ -1143,7 +1197,8 @@ static void cb_freeze_end(JET_INSTANCE inst, void *ctx, int status)
 static int cb_truncate_log(JET_INSTANCE inst, void *ctx, uint64_t log_position)
 {
 	struct jfs_db *db = ctx;
-	int rc, log = -1, done = -1, err = 0, tries;
+	int rc, log = -1, done = -1, err = 0, left;
+	sqlite3_int64 deadline;
 	sqlite3 *c;
 
 	jfs_in_callback++;
@@ -1157,12 +1212,18 @@ static int cb_truncate_log(JET_INSTANCE inst, void *ctx, uint64_t log_position)
 	rc = sqlite3_exec(c, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
 			  NULL);
 	/* Another connection's checkpoint makes it busy at once, without
-	 * the busy handler: try again meanwhile. */
-	for (tries = 0; rc == SQLITE_OK || rc == SQLITE_BUSY; tries++) {
+	 * the busy handler: try again meanwhile.  The busy handler waits
+	 * too, for the writer and the readers: one deadline for all. */
+	deadline = jfs_now_ms() + JFS_BUSY_MS;
+	while (rc == SQLITE_OK || rc == SQLITE_BUSY) {
+		left = (int)(deadline - jfs_now_ms());
+		if (left <= 0)
+			break;
+		sqlite3_busy_timeout(c, left);
 		rc = sqlite3_wal_checkpoint_v2(c, "main",
 					       SQLITE_CHECKPOINT_TRUNCATE,
 					       &log, &done);
-		if (rc != SQLITE_BUSY || tries * 10 >= JFS_BUSY_MS)
+		if (rc != SQLITE_BUSY)
 			break;
 		sqlite3_sleep(10);
 	}

@@ -3,8 +3,9 @@
  * The SQLite VFS (sqlite/) on the host, in the library's userspace-only
  * mode: databases become instances, their writes wait while frozen and
  * the files do not change, reads go on, TruncateLog checkpoints and
- * truncates the WAL, End records the snapshot in jetfreeze_backup, a
- * rollback journal created during a snapshot, closing and reopening
+ * truncates the WAL, End records the snapshot in jetfreeze_backup (also
+ * while a writer holds the lock it needs), a rollback journal created
+ * during a snapshot, closing and reopening
  * during one, copy and incremental snapshots, pass-through files, and a
  * bank under load whose every copy taken while frozen is consistent.
  */
@@ -305,6 +306,53 @@ static void truncate_log_and_record(void **state)
 	sqlite3_close(db);
 }
 
+struct ender {
+	JET_OSSNAPID id;
+	JET_ERR err;
+};
+
+static void *end_main(void *arg)
+{
+	struct ender *e = arg;
+
+	e->err = JetOSSnapshotEnd(e->id, 0);
+	return NULL;
+}
+
+/*
+ * End's record waits for a writer's lock while End holds the library's
+ * snapshot lock; the writer, holding that lock, opens and writes its
+ * rollback journal through the VFS.  Were the VFS to wait for the library
+ * there, both would wait until the record's busy timeout and the record
+ * would be lost.
+ */
+static void writer_during_end(void **state)
+{
+	sqlite3 *db = open_db(dbpath, "DELETE"), *w;
+	struct ender e = { 0, -1 };
+	pthread_t t;
+
+	exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+	w = open_db(dbpath, NULL);
+	e.id = freeze(JET_bitContinueAfterThaw, 1);
+	assert_int_equal(JetOSSnapshotThaw(e.id, 0), 0);
+	exec(w, "BEGIN IMMEDIATE");
+	t = thread_start(end_main, &e);
+	/* counted as the callback starts, under the snapshot lock */
+	while (stats(db).completed == 0)
+		msleep(5);
+	msleep(100);
+	exec(w, "INSERT INTO t VALUES(2); COMMIT");
+	pthread_join(t, NULL);
+	assert_int_equal(e.err, JET_errSuccess);
+	assert_int_equal(stats(db).records, 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM jetfreeze_backup"), 1);
+	assert_int_equal(query(db, "SELECT sum(x) FROM t"), 3);
+	exec(db, "PRAGMA integrity_check");
+	sqlite3_close(w);
+	sqlite3_close(db);
+}
+
 /* A copy snapshot keeps the WAL; an incremental one is refused. */
 static void copy_and_incremental(void **state)
 {
@@ -504,12 +552,37 @@ static void copy_file(const char *from, const char *to)
 	close(out);
 }
 
-/* Copies of the files taken while frozen are consistent, every time. */
+/* Do the two files hold the same bytes (both missing counts as same)? */
+static bool same_file(const char *a, const char *b)
+{
+	char ba[65536], bb[65536];
+	int fa = open(a, O_RDONLY), fb = open(b, O_RDONLY);
+	bool same = fa < 0 && fb < 0;
+	ssize_t na, nb;
+
+	if (fa >= 0 && fb >= 0) {
+		do {
+			na = read(fa, ba, sizeof(ba));
+			nb = read(fb, bb, sizeof(bb));
+			same = na == nb && na >= 0 && !memcmp(ba, bb, (size_t)na);
+		} while (same && na > 0);
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+/*
+ * Copies of the files taken while frozen are consistent, every time, and
+ * the files do not change while frozen although the workers keep writing.
+ */
 static void bank_under_load(void **state)
 {
 	sqlite3 *db = open_db(dbpath, "WAL");
 	pthread_t t[WORKERS];
-	char from[700], to[800];
+	char from[700], to[800], to2[800];
 	JET_OSSNAPID id;
 	void *ret;
 	int i;
@@ -525,8 +598,11 @@ static void bank_under_load(void **state)
 		snprintf(to, sizeof(to), "%s/copy%d.db", dir, i);
 		copy_file(dbpath, to);
 		snprintf(from, sizeof(from), "%s-wal", dbpath);
-		snprintf(to, sizeof(to), "%s/copy%d.db-wal", dir, i);
-		copy_file(from, to);
+		snprintf(to2, sizeof(to2), "%s/copy%d.db-wal", dir, i);
+		copy_file(from, to2);
+		msleep(20);
+		assert_true(same_file(dbpath, to));
+		assert_true(same_file(from, to2));
 		thaw_end(id);
 	}
 	stop_bank = true;
@@ -564,6 +640,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(truncate_log_and_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(copy_and_incremental, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollback_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer_during_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(close_during_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(passthrough_vacuum_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(bank_under_load, setup, teardown),
