@@ -712,15 +712,22 @@ static bool config_get(const char *out, const char *key, long long *val)
 	return found;
 }
 
+struct tsv_row {
+	uint64_t t_call, t_frozen;	/* a control copy: started, ended */
+	bool clean;			/* every call succeeded, copy made */
+	int64_t clean_before;		/* snapshots before it that did */
+};
+
 /*
- * Row @index of kind @kind in snapshots.tsv: when Freeze was called and
- * returned (a control copy: when it started and ended).
+ * Row @index of kind @kind in snapshots.tsv (print_row's columns), and
+ * how many snapshots before it went through: each added a row to
+ * jetfreeze_backup at its End, before the row's copy began.
  */
-static bool snapshot_times(const char *out, const char *kind, int index,
-			   uint64_t *t_call, uint64_t *t_frozen)
+static bool snapshot_row(const char *out, const char *kind, int index,
+			 struct tsv_row *row)
 {
 	char path[4200], line[512], k[32];
-	unsigned int i, slot;
+	int64_t clean = 0;
 	bool found = false;
 	FILE *f;
 
@@ -728,15 +735,30 @@ static bool snapshot_times(const char *out, const char *kind, int index,
 	f = fopen(path, "r");
 	if (!f)
 		return false;
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t a, b;
+	while (!found && fgets(line, sizeof(line), f)) {
+		uint64_t t[5], held_lib, held_kernel, wal;
+		int freeze_err, thaw_err, trunc_err, end_err;
+		unsigned int i, slot;
+		int64_t copied;
+		bool ok;
 
-		if (sscanf(line, "%31s %u %u %" SCNu64 " %" SCNu64, k, &i,
-			   &slot, &a, &b) == 5 && !strcmp(k, kind) &&
-		    (int)i == index) {
-			*t_call = a;
-			*t_frozen = b;
+		if (sscanf(line, "%31s %u %u %" SCNu64 " %" SCNu64 " %" SCNu64
+			   " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNu64
+			   " %" SCNu64 " %" SCNu64 " %d %d %d %d", k, &i, &slot,
+			   &t[0], &t[1], &t[2], &t[3], &t[4], &copied,
+			   &held_lib, &held_kernel, &wal, &freeze_err,
+			   &thaw_err, &trunc_err, &end_err) != 16)
+			continue;
+		ok = copied >= 0 && !freeze_err && !thaw_err && !trunc_err &&
+		     !end_err;
+		if (!strcmp(k, kind) && (int)i == index) {
+			row->t_call = t[0];
+			row->t_frozen = t[1];
+			row->clean = ok;
+			row->clean_before = clean;
 			found = true;
+		} else if (!strcmp(k, "snapshot") && ok) {
+			clean++;
 		}
 	}
 	fclose(f);
@@ -780,23 +802,32 @@ static bool query_int(sqlite3 *db, const char *sql, const char *what,
 static int verify(struct options *o, const char *image, bool control)
 {
 	long long accounts = 0, balance = 0, threads = 0, t;
-	uint64_t t_call = 0, t_frozen = 0, *ids = NULL, nids = 0, cap = 0;
+	uint64_t t_call, t_frozen, *ids = NULL, nids = 0, cap = 0;
 	uint64_t before = 0, missing = 0, after = 0, future = 0, between = 0;
 	char path[4200], problems[1024] = "";
 	const char *integrity = "?";
 	sqlite3_stmt *st;
 	sqlite3 *db;
 	bool ok = true;
-	int64_t sum = 0, n = 0, bad = 0;
+	int64_t sum = 0, n = 0, bad = 0, records = 0;
+	struct tsv_row row;
 
 	if (!config_get(o->out, "accounts", &accounts) ||
 	    !config_get(o->out, "balance", &balance) ||
 	    !config_get(o->out, "threads", &threads))
 		die("%s/config: missing or incomplete", o->out);
-	if (!snapshot_times(o->out, control ? "control" : "snapshot", o->snap,
-			    &t_call, &t_frozen))
+	if (!snapshot_row(o->out, control ? "control" : "snapshot", o->snap,
+			  &row))
 		die("%s/snapshots.tsv: no %s %d", o->out,
 		    control ? "control" : "snapshot", o->snap);
+	t_call = row.t_call;
+	t_frozen = row.t_frozen;
+	/* A snapshot whose hold broke is to be discarded, whatever it holds. */
+	if (!control && !row.clean) {
+		note(problems, sizeof(problems),
+		     " a JetOSSnapshot call failed or the copy did not complete: discard it;");
+		ok = false;
+	}
 
 	if (sqlite3_open_v2(image, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		printf("FAIL cannot open the database: %s\n", sqlite3_errmsg(db));
@@ -840,6 +871,22 @@ static int verify(struct options *o, const char *image, bool control)
 			note(problems, sizeof(problems),
 			     " %" PRId64 " balances disagree with the transfers;",
 			     bad);
+			ok = false;
+		}
+	} else {
+		ok = false;
+	}
+
+	/* End stamps each snapshot, as ESE its headers: the image holds the
+	 * stamps of every snapshot before it, and not its own. */
+	if (query_int(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_schema"
+		      " WHERE name = 'jetfreeze_backup') THEN (SELECT count(*)"
+		      " FROM jetfreeze_backup) ELSE 0 END", "jetfreeze_backup",
+		      &records, problems, sizeof(problems))) {
+		if (records != row.clean_before) {
+			note(problems, sizeof(problems),
+			     " %" PRId64 " jetfreeze_backup rows, want %" PRId64 ";",
+			     records, row.clean_before);
 			ok = false;
 		}
 	} else {
@@ -914,9 +961,10 @@ static int verify(struct options *o, const char *image, bool control)
 	if (ok)
 		printf("ok integrity ok, total %" PRId64 ", all %" PRIu64
 		       " transactions committed before %s present, %" PRIu64
-		       " in flight during it, none of %" PRIu64 " later ones\n",
+		       " in flight during it, none of %" PRIu64 " later ones,"
+		       " %" PRId64 " earlier snapshots recorded\n",
 		       sum, before, control ? "the copy" : "Freeze", between,
-		       after);
+		       after, records);
 	else
 		printf("FAIL%s\n", problems);
 	return ok ? 0 : 1;

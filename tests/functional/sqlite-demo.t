@@ -16,6 +16,8 @@ done
 check "every JetOSSnapshot call succeeded, the run exited 0" test "$rc" = 0
 check "End recorded each snapshot in jetfreeze_backup" \
 	grep -q "5 completed; .*; 5 jetfreeze_backup rows" "$T/out"
+check "image 5 holds the records of snapshots 1 to 4" \
+	grep -q "^snapshot  *5: ok .*, 4 earlier snapshots recorded$" "$T/out"
 check "the live filesystem is clean" grep -q "live filesystem  *clean" "$T/out"
 failed=$(grep -c '^@@result control .* FAIL$' "$T/out")
 done=$(grep -c '^@@result control ' "$T/out")
@@ -35,7 +37,8 @@ PRAGMA jetfreeze;
 EOF
 sed 's/^/# /' "$T/shell"
 check "shell: jetfreeze_snapshot froze the database" grep -q "1 database(s) frozen for" "$T/shell"
-check "shell: the device was frozen while the command ran" grep -q "stage=" "$T/status"
+check "shell: the device was frozen while the command ran" \
+	grep -q "dev=$(cat /sys/class/block/nvme0n1/dev) state=1 " "$T/status"
 check "shell: the completed snapshot is recorded" grep -q "^rows=1$" "$T/shell"
 check "shell: kernel mode" grep -q "(kernel mode)" "$T/shell"
 check "shell: the copy is a good database" sh -c \
