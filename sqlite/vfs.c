@@ -1201,6 +1201,10 @@ static int cb_truncate_log(JET_INSTANCE inst, void *ctx, uint64_t log_position)
 	sqlite3_int64 deadline;
 	sqlite3 *c;
 
+	/* The busy handler waits for the writer and the readers, and a
+	 * checkpoint another connection runs makes it busy at once: one
+	 * deadline for all the tries. */
+	deadline = jfs_now_ms() + JFS_BUSY_MS;
 	jfs_in_callback++;
 	set_priority(db, true);
 	c = own_connection(db);
@@ -1211,14 +1215,12 @@ static int cb_truncate_log(JET_INSTANCE inst, void *ctx, uint64_t log_position)
 	/* A fresh connection learns the journal mode at its first read. */
 	rc = sqlite3_exec(c, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
 			  NULL);
-	/* Another connection's checkpoint makes it busy at once, without
-	 * the busy handler: try again meanwhile.  The busy handler waits
-	 * too, for the writer and the readers: one deadline for all. */
-	deadline = jfs_now_ms() + JFS_BUSY_MS;
 	while (rc == SQLITE_OK || rc == SQLITE_BUSY) {
 		left = (int)(deadline - jfs_now_ms());
-		if (left <= 0)
+		if (left <= 0) {
+			rc = SQLITE_BUSY;
 			break;
+		}
 		sqlite3_busy_timeout(c, left);
 		rc = sqlite3_wal_checkpoint_v2(c, "main",
 					       SQLITE_CHECKPOINT_TRUNCATE,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -353,6 +354,36 @@ static void writer_during_end(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * A reader that keeps its transaction open keeps the WAL busy: TruncateLog
+ * gives up after the VFS's busy time in all (the busy handler's waits
+ * included), counts it, and the snapshot still ends.
+ */
+static void truncate_log_busy_reader(void **state)
+{
+	sqlite3 *db = open_db(dbpath, "WAL"), *reader;
+	JET_OSSNAPID id;
+	time_t t0;
+
+	exec(db, "CREATE TABLE t(x);" SERIES(20) "INSERT INTO t SELECT randomblob(1000) FROM n");
+	reader = open_db(dbpath, NULL);
+	exec(reader, "BEGIN");
+	assert_int_equal(query(reader, "SELECT count(*) FROM t"), 20);
+	id = freeze(JET_bitContinueAfterThaw, 1);
+	assert_int_equal(JetOSSnapshotThaw(id, 0), 0);
+	t0 = time(NULL);
+	assert_int_equal(JetOSSnapshotTruncateLog(id, JET_bitAllDatabasesSnapshot), 0);
+	/* 5 s of busy time; the bug this guards against took tens of minutes */
+	assert_true(time(NULL) - t0 < 60);
+	assert_int_equal(stats(db).checkpoints_busy, 1);
+	assert_int_equal(stats(db).checkpoints, 0);
+	exec(reader, "COMMIT");
+	assert_int_equal(JetOSSnapshotEnd(id, 0), 0);
+	assert_int_equal(stats(db).records, 1);
+	sqlite3_close(reader);
+	sqlite3_close(db);
+}
+
 /* A copy snapshot keeps the WAL; an incremental one is refused. */
 static void copy_and_incremental(void **state)
 {
@@ -638,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(database_is_an_instance, setup, teardown),
 		cmocka_unit_test_setup_teardown(writes_wait_while_frozen, setup, teardown),
 		cmocka_unit_test_setup_teardown(truncate_log_and_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(truncate_log_busy_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(copy_and_incremental, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollback_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_during_end, setup, teardown),
