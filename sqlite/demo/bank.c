@@ -877,12 +877,19 @@ static int verify(struct options *o, const char *image, bool control)
 		ok = false;
 	}
 
-	/* End stamps each snapshot, as ESE its headers: the image holds the
-	 * stamps of every snapshot before it, and not its own. */
-	if (query_int(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_schema"
-		      " WHERE name = 'jetfreeze_backup') THEN (SELECT count(*)"
-		      " FROM jetfreeze_backup) ELSE 0 END", "jetfreeze_backup",
-		      &records, problems, sizeof(problems))) {
+	/*
+	 * End stamps each snapshot, as ESE its headers: the image holds the
+	 * stamps of every snapshot before it, and not its own.  The first
+	 * image has no table yet, and a statement naming it would not even
+	 * prepare: ask first.
+	 */
+	if (query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name ="
+		      " 'jetfreeze_backup'", "jetfreeze_backup", &records,
+		      problems, sizeof(problems)) &&
+	    (!records ||
+	     query_int(db, "SELECT count(*) FROM jetfreeze_backup",
+		       "jetfreeze_backup", &records, problems,
+		       sizeof(problems)))) {
 		if (records != row.clean_before) {
 			note(problems, sizeof(problems),
 			     " %" PRId64 " jetfreeze_backup rows, want %" PRId64 ";",
