@@ -71,7 +71,6 @@ struct jfs_db {
 	JET_INSTANCE inst;
 	unsigned int files;		/* registrations of this database */
 	bool record;			/* add jetfreeze_backup rows */
-	bool stopped;			/* reap() stopped it, not destroyed yet */
 
 	pthread_mutex_t lock;		/* all below */
 	pthread_cond_t cond;		/* thawed, or direct went to 0 */
@@ -107,6 +106,7 @@ static struct {
 	struct jfs_db *dbs;
 	struct jfs_shared *files;
 	unsigned int parked;		/* refs 0 files + databases without files */
+	struct jfs_db *dead;		/* stopped, out of the list, to destroy */
 	sqlite3_vfs *root;
 } jfs = {
 	.open = PTHREAD_MUTEX_INITIALIZER,
@@ -227,7 +227,7 @@ static void reap(void)
 	int nowait;
 
 	pthread_mutex_lock(&jfs.reg);
-	if (!jfs.parked) {
+	if (!jfs.parked && !jfs.dead) {
 		pthread_mutex_unlock(&jfs.reg);
 		return;
 	}
@@ -279,17 +279,29 @@ static void reap(void)
 	}
 	pthread_mutex_unlock(&jfs.reg);
 
+	/* Stopped, an instance is out of snapshots and out of the list (a
+	 * new open makes a new one); destroying it may have to wait. */
 	for (db = dgone; db; db = dnext) {
-		int err = db->stopped ? 0 : jetfreeze_instance_stop(db->inst, 0);
+		int err = jetfreeze_instance_stop(db->inst, 0);
 
 		dnext = db->next;
-		if (!retry_later(err)) {
-			db->stopped = true;
-			err = jetfreeze_instance_destroy(db->inst);
-		}
 		if (retry_later(err)) {
 			db->next = dbusy;
 			dbusy = db;
+		} else {
+			db->next = jfs.dead;
+			jfs.dead = db;
+		}
+	}
+	dgone = jfs.dead;
+	jfs.dead = NULL;
+	for (db = dgone; db; db = dnext) {
+		int err = jetfreeze_instance_destroy(db->inst);
+
+		dnext = db->next;
+		if (retry_later(err)) {
+			db->next = jfs.dead;
+			jfs.dead = db;
 			continue;
 		}
 		if (err)
@@ -399,18 +411,56 @@ static int errno_to_sqlite(int err)
 	}
 }
 
+/* A new instance for a database, its file registered, not started yet. */
+static struct jfs_db *db_prepare(const char *name, const struct stat *st,
+				 struct jfs_shared **sh, int *err)
+{
+	struct jfs_db *db = db_new(name, st,
+				   sqlite3_uri_boolean(name, "jetfreeze_record", 1),
+				   err);
+
+	if (!db)
+		return NULL;
+	*sh = shared_new(db, name, st, JETFREEZE_FILE_DATABASE, err);
+	if (!*sh) {
+		jetfreeze_instance_destroy(db->inst);
+		db_free(db);
+		return NULL;
+	}
+	db->files = 1;
+	return db;
+}
+
+/* A db_prepare() that another thread's open of the database made moot. */
+static void db_discard(struct jfs_db *db, struct jfs_shared *sh)
+{
+	if (sh->jf)
+		jetfreeze_file_close(sh->jf);
+	shared_free(sh);
+	jetfreeze_instance_destroy(db->inst);
+	db_free(db);
+}
+
+static void detach(struct jfs_file *p);
+
 /*
  * Find or create the registration of a database or log file the VFS
  * underneath just opened.  Leaves p->sh NULL (passed through) for a log
  * whose database is not ours and, on a callback's thread, for anything
  * not registered yet.
+ *
+ * Under jfs.open no library call waits for the snapshot lock: a thread
+ * closing a journal under SQLite's locks may be waiting for jfs.open.  A
+ * database's first open, when SQLite holds no lock of it yet, makes and
+ * starts its instance without jfs.open, and may wait.
  */
 static int attach(struct jfs_file *p, const char *name, unsigned int kind)
 {
-	struct stat st, dbst;
-	struct jfs_shared *sh;
+	struct jfs_shared *sh, *fresh_sh = NULL;
 	struct jfs_db *db, *fresh = NULL;
-	int err, nowait;
+	bool known, ours = false, other = false;
+	struct stat st, dbst;
+	int err = 0, nowait;
 
 	if (stat(name, &st) < 0)
 		return SQLITE_CANTOPEN;
@@ -419,8 +469,8 @@ static int attach(struct jfs_file *p, const char *name, unsigned int kind)
 	else if (stat(sqlite3_filename_database(name), &dbst) < 0)
 		return SQLITE_OK;	/* no database: nothing to snapshot */
 
+	pthread_mutex_lock(&jfs.reg);
 	if (jfs_in_callback) {
-		pthread_mutex_lock(&jfs.reg);
 		sh = shared_find(st.st_dev, st.st_ino);
 		if (sh && sh->kind == kind && sh->db->dev == dbst.st_dev &&
 		    sh->db->ino == dbst.st_ino) {
@@ -430,81 +480,67 @@ static int attach(struct jfs_file *p, const char *name, unsigned int kind)
 		pthread_mutex_unlock(&jfs.reg);
 		return SQLITE_OK;
 	}
+	known = db_find(dbst.st_dev, dbst.st_ino) != NULL;
+	pthread_mutex_unlock(&jfs.reg);
+	if (!known && kind == JETFREEZE_FILE_DATABASE) {
+		fresh = db_prepare(name, &st, &fresh_sh, &err);
+		if (!fresh)
+			goto fail;
+	}
 
 	pthread_mutex_lock(&jfs.open);
+	nowait = jetfreeze_set_nowait(1);
 	reap();
 	pthread_mutex_lock(&jfs.reg);
 	db = db_find(dbst.st_dev, dbst.st_ino);
-	sh = shared_find(st.st_dev, st.st_ino);
-	if (sh && sh->db == db && sh->kind == kind) {
-		shared_get(sh);
-		p->sh = sh;
+	if (!db && fresh) {
+		fresh->next = jfs.dbs;
+		jfs.dbs = db = fresh;
+		fresh_sh->next = jfs.files;
+		jfs.files = fresh_sh;
+		p->sh = fresh_sh;
+		fresh = NULL;
+		ours = true;
+	} else {
+		sh = shared_find(st.st_dev, st.st_ino);
+		if (sh && sh->db == db && sh->kind == kind) {
+			shared_get(sh);
+			p->sh = sh;
+		} else if (sh) {
+			other = true;	/* the same inode in another role */
+		}
 	}
 	pthread_mutex_unlock(&jfs.reg);
-	if (p->sh || (!db && kind != JETFREEZE_FILE_DATABASE)) {
-		pthread_mutex_unlock(&jfs.open);
-		return SQLITE_OK;
+
+	if (!p->sh && !other && db) {
+		sh = shared_new(db, name, &st, kind, &err);
+		if (sh) {
+			pthread_mutex_lock(&jfs.reg);
+			if (db->files++ == 0)
+				jfs.parked--;	/* reap() could not stop it yet */
+			sh->next = jfs.files;
+			jfs.files = sh;
+			pthread_mutex_unlock(&jfs.reg);
+			p->sh = sh;
+		}
 	}
-	if (sh) {
-		/* The same inode under another role: leave it alone. */
-		pthread_mutex_unlock(&jfs.open);
+	jetfreeze_set_nowait(nowait);
+	pthread_mutex_unlock(&jfs.open);
+
+	if (fresh)
+		db_discard(fresh, fresh_sh);
+	if (other)
 		jfs_log(LOG_WARNING, "%s is already open as another kind of file; not registered",
 			name);
-		return SQLITE_OK;
-	}
-
-	if (!db) {
-		db = fresh = db_new(name, &st,
-				    sqlite3_uri_boolean(name, "jetfreeze_record", 1),
-				    &err);
-		if (!db)
-			goto fail;
-	} else if (db->stopped) {
-		/* Parked without files, stopped, not destroyed yet: a
-		 * database open (no SQLite lock of it held) may wait. */
-		if (kind != JETFREEZE_FILE_DATABASE) {
-			pthread_mutex_unlock(&jfs.open);
-			return SQLITE_OK;
-		}
+	if (ours) {
+		/* Its file keeps it listed: it is ours to start. */
 		err = jetfreeze_instance_start(db->inst);
 		if (err)
-			goto fail;
-		db->stopped = false;
+			detach(p);
 	}
-	nowait = jetfreeze_set_nowait(kind != JETFREEZE_FILE_DATABASE);
-	sh = shared_new(db, name, &st, kind, &err);
-	jetfreeze_set_nowait(nowait);
-	if (!sh)
-		goto fail;
-	if (fresh) {
-		err = jetfreeze_instance_start(db->inst);
-		if (err) {
-			jetfreeze_file_close(sh->jf);
-			shared_free(sh);
-			goto fail;
-		}
-	}
-	pthread_mutex_lock(&jfs.reg);
-	if (fresh) {
-		fresh->next = jfs.dbs;
-		jfs.dbs = fresh;
-	} else if (db->files == 0) {
-		jfs.parked--;	/* an instance reap() could not stop yet */
-	}
-	db->files++;
-	sh->next = jfs.files;
-	jfs.files = sh;
-	pthread_mutex_unlock(&jfs.reg);
-	pthread_mutex_unlock(&jfs.open);
-	p->sh = sh;
-	return SQLITE_OK;
-
+	if (!err)
+		return SQLITE_OK;
 fail:
-	if (fresh) {
-		jetfreeze_instance_destroy(fresh->inst);
-		db_free(fresh);
-	}
-	pthread_mutex_unlock(&jfs.open);
 	jfs_log(LOG_ERR, "cannot register %s: %s", name, strerror(-err));
 	return errno_to_sqlite(err);
 }

@@ -384,6 +384,50 @@ static void truncate_log_busy_reader(void **state)
 	sqlite3_close(db);
 }
 
+static void *open_other_main(void *arg)
+{
+	char *path = arg;
+	sqlite3 *db = open_db(path, NULL);
+
+	sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS u(x)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return NULL;
+}
+
+/*
+ * As writer_during_end, and meanwhile another thread opens a database
+ * for the first time, which makes an instance and so waits for End: it
+ * must not hold the VFS's own lock while it waits, or the writer could
+ * not even open its journal.
+ */
+static void open_during_end(void **state)
+{
+	sqlite3 *db = open_db(dbpath, "DELETE"), *w;
+	struct ender e = { 0, -1 };
+	char other[700];
+	pthread_t t, o;
+
+	snprintf(other, sizeof(other), "%s/other.db", dir);
+	exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+	w = open_db(dbpath, NULL);
+	e.id = freeze(JET_bitContinueAfterThaw, 1);
+	assert_int_equal(JetOSSnapshotThaw(e.id, 0), 0);
+	exec(w, "BEGIN IMMEDIATE");
+	t = thread_start(end_main, &e);
+	while (stats(db).completed == 0)
+		msleep(5);
+	o = thread_start(open_other_main, other);
+	msleep(200);
+	exec(w, "INSERT INTO t VALUES(2); COMMIT");
+	pthread_join(t, NULL);
+	pthread_join(o, NULL);
+	assert_int_equal(e.err, JET_errSuccess);
+	assert_int_equal(stats(db).records, 1);
+	assert_int_equal(query(db, "SELECT sum(x) FROM t"), 3);
+	sqlite3_close(w);
+	sqlite3_close(db);
+}
+
 /* A copy snapshot keeps the WAL; an incremental one is refused. */
 static void copy_and_incremental(void **state)
 {
@@ -673,6 +717,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(copy_and_incremental, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollback_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_during_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_during_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(close_during_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(passthrough_vacuum_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(bank_under_load, setup, teardown),
