@@ -482,6 +482,7 @@ static int attach(struct jfs_file *p, const char *name, unsigned int kind)
 	}
 	known = db_find(dbst.st_dev, dbst.st_ino) != NULL;
 	pthread_mutex_unlock(&jfs.reg);
+retry:
 	if (!known && kind == JETFREEZE_FILE_DATABASE) {
 		fresh = db_prepare(name, &st, &fresh_sh, &err);
 		if (!fresh)
@@ -493,6 +494,14 @@ static int attach(struct jfs_file *p, const char *name, unsigned int kind)
 	reap();
 	pthread_mutex_lock(&jfs.reg);
 	db = db_find(dbst.st_dev, dbst.st_ino);
+	if (!db && !fresh && kind == JETFREEZE_FILE_DATABASE) {
+		/* reap() just ended the instance we saw: make a new one */
+		pthread_mutex_unlock(&jfs.reg);
+		jetfreeze_set_nowait(nowait);
+		pthread_mutex_unlock(&jfs.open);
+		known = false;
+		goto retry;
+	}
 	if (!db && fresh) {
 		fresh->next = jfs.dbs;
 		jfs.dbs = db = fresh;
@@ -501,7 +510,7 @@ static int attach(struct jfs_file *p, const char *name, unsigned int kind)
 		p->sh = fresh_sh;
 		fresh = NULL;
 		ours = true;
-	} else {
+	} else if (db) {
 		sh = shared_find(st.st_dev, st.st_ino);
 		if (sh && sh->db == db && sh->kind == kind) {
 			shared_get(sh);

@@ -546,10 +546,15 @@ static void close_during_snapshot(void **state)
 	sqlite3_close(db);
 	assert_int_equal(JetOSSnapshotTruncateLog(id, JET_bitAllDatabasesSnapshot), 0);
 	assert_int_equal(JetOSSnapshotEnd(id, 0), 0);
-	/* The next open through the VFS ends what was parked. */
+	/* The next open through the VFS ends what was parked, and the
+	 * database is an instance again, a new one. */
 	db = open_db(dbpath, NULL);
 	assert_int_equal(query(db, "SELECT count(*) FROM jetfreeze_backup"), 1);
 	assert_int_equal(query(db, "SELECT sum(x) FROM t"), 3);
+	assert_int_equal(stats(db).freezes, 0);
+	id = freeze(JET_bitContinueAfterThaw, 1);
+	thaw_end(id);
+	assert_int_equal(stats(db).completed, 1);
 	sqlite3_close(db);
 }
 
