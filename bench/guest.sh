@@ -59,6 +59,10 @@ W=/tmp/bench
 T=/sys/kernel/tracing
 mkdir -p "$W"
 
+# wait_for, nullb_new, dm_node: the VM test cases' helpers
+JF_TEST=bench
+. /add/lib.sh
+
 say() { echo "# $*"; }
 fail() {
 	echo "guest.sh: error: $*" >&2
@@ -70,40 +74,12 @@ has() {
 	return 1
 }
 
-# wait_for SECONDS CMD...: poll CMD every 50 ms
-wait_for() {
-	_n=$(($1 * 20))
-	shift
-	while ! "$@" 2>/dev/null; do
-		_n=$((_n - 1))
-		[ "$_n" -gt 0 ] || return 1
-		sleep 0.05
-	done
-}
-
 # the kernel's dev_t of a block device node
 devt() {
 	stat -L -c '%t %T' "$1" | {
 		read -r _ma _mi
 		echo $(((0x$_ma << 20) | 0x$_mi))
 	}
-}
-
-nullb_new() {
-	_d=/sys/kernel/config/nullb/$1
-	_dev=/dev/$1
-	shift
-	mkdir "$_d" || return 1
-	for _kv in "$@"; do
-		echo "${_kv#*=}" >"$_d/${_kv%%=*}" || return 1
-	done
-	echo 1 >"$_d/power" || return 1
-	wait_for 5 test -b "$_dev" || return 1
-}
-
-dm_node() {
-	_b=$(dmsetup info -c --noheadings -o blkdevname "$1" | tr -d ' ')
-	echo "/dev/$_b"
 }
 
 jf_load() {
@@ -170,7 +146,7 @@ setup_stacks() {
 	make_stack jfbv /dev/vdb /mnt/v
 	v_dm=$stack_dm
 	nullb_new jfslow memory_backed=1 size=512 irqmode=2 \
-		completion_nsec=1000000 || fail "null_blk jfslow"
+		completion_nsec=1000000 >/dev/null || fail "null_blk jfslow"
 	make_stack jfbn /dev/jfslow /mnt/n
 	n_dm=$stack_dm
 	stacks="virtio nullb"
@@ -390,8 +366,8 @@ item_reads() {
 hook_devs() {
 	[ -b /dev/jfhook ] && return 0
 	# no completion delay, no memory: the submit path is all there is
-	nullb_new jfhook size=1024 irqmode=0 || fail "null_blk jfhook"
-	nullb_new jfother size=1024 irqmode=0 || fail "null_blk jfother"
+	nullb_new jfhook size=1024 irqmode=0 >/dev/null || fail "null_blk jfhook"
+	nullb_new jfother size=1024 irqmode=0 >/dev/null || fail "null_blk jfother"
 }
 
 # nothing_in_flight DEV: no request of DEV in flight
@@ -516,7 +492,7 @@ multi_devs() {
 	[ -b /dev/jfm63 ] && return 0
 	i=0
 	while [ "$i" -lt 64 ]; do
-		nullb_new "jfm$i" size=64 irqmode=0 || fail "null_blk jfm$i"
+		nullb_new "jfm$i" size=64 irqmode=0 >/dev/null || fail "null_blk jfm$i"
 		i=$((i + 1))
 	done
 }

@@ -10,16 +10,8 @@ dm=$(dm_node jfliblin)
 mkfs_mount /dev/vdb1 /mnt/p1 && mkfs_mount "$dm" /mnt/dm &&
 	mkfs_mount /dev/nvme0n1 /mnt/nv || { not_ok "filesystems"; exit 0; }
 
-jftest-lib-engine -b 32 -r "$T/ready" -u "$T/go" -l /mnt/nv/edb.log \
-	/mnt/p1/a.edb /mnt/dm/b.edb >"$T/out" 2>"$T/err" &
-pid=$!
-if wait_for 90 test -f "$T/ready"; then
-	jftest status >"$T/st"
-else
-	not_ok "the engine did not freeze: $(tr '\n' ' ' <"$T/out") $(tail -c 300 "$T/err")"
-fi
-touch "$T/go"
-wait "$pid"
+status() { jftest status >"$T/st"; }
+engine_frozen status -b 32 -l /mnt/nv/edb.log /mnt/p1/a.edb /mnt/dm/b.edb
 
 dev() { cat "/sys/class/block/$(basename "$1")/dev"; }
 expect "one kernel hold" "$(awk '{ print $1 }' "$T/st" | sort -u | wc -l)" 1

@@ -11,15 +11,8 @@ dm=$(dm_node jflibdelay)
 dmdev=$(cat "/sys/class/block/$(basename "$dm")/dev")
 vdcdev=$(cat /sys/class/block/vdc/dev)
 
-jftest-lib-engine -p -b 16 -r "$T/ready" -u "$T/go" "$dm" >"$T/out" 2>"$T/err" &
-pid=$!
-if wait_for 90 test -f "$T/ready"; then
-	jftest status >"$T/st"
-else
-	not_ok "the engine did not freeze: $(tr '\n' ' ' <"$T/out") $(tail -c 300 "$T/err")"
-fi
-touch "$T/go"
-wait "$pid"
+status() { jftest status >"$T/st"; }
+engine_frozen status -p -b 16 "$dm"
 
 check "Freeze succeeded" grep -q '^freeze=0 ' "$T/out"
 check "the writes in flight at Freeze completed before it returned" \

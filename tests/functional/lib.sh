@@ -76,6 +76,24 @@ nothing_frozen() { [ -z "$(jftest status)" ]; }
 # frozen_count: number of status entries
 frozen_count() { jftest status | wc -l; }
 
+# engine_frozen FN ARG...: jftest-lib-engine ARG... in the background, its
+# output in $T/out and $T/err; FN runs once its Freeze returned, then the
+# engine thaws and ends, and this returns when it has exited
+engine_frozen() {
+	_fn=$1
+	shift
+	rm -f "$T/ready" "$T/go"
+	jftest-lib-engine -r "$T/ready" -u "$T/go" "$@" >"$T/out" 2>"$T/err" &
+	_pid=$!
+	if wait_for 90 test -f "$T/ready"; then
+		"$_fn"
+	else
+		not_ok "the engine did not freeze: $(tr '\n' ' ' <"$T/out") $(tail -c 300 "$T/err")"
+	fi
+	touch "$T/go"
+	wait "$_pid"
+}
+
 # nullb_new NAME [attr=value]...: a configfs null_blk device; prints its
 # node, /dev/NAME (kernels name it after the configfs directory)
 nullb_new() {

@@ -321,6 +321,28 @@ static void *end_main(void *arg)
 }
 
 /*
+ * On a rollback-journal database with one row: a snapshot thawed, a
+ * writer that holds RESERVED (returned), and End running on *@t, its
+ * record already waiting for that lock under the snapshot lock.
+ */
+static sqlite3 *end_waits_for_writer(sqlite3 *db, struct ender *e,
+				     pthread_t *t)
+{
+	sqlite3 *w;
+
+	exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+	w = open_db(dbpath, NULL);
+	e->id = freeze(JET_bitContinueAfterThaw, 1);
+	assert_int_equal(JetOSSnapshotThaw(e->id, 0), 0);
+	exec(w, "BEGIN IMMEDIATE");
+	*t = thread_start(end_main, e);
+	/* counted as the callback starts, under the snapshot lock */
+	while (stats(db).completed == 0)
+		msleep(5);
+	return w;
+}
+
+/*
  * End's record waits for a writer's lock while End holds the library's
  * snapshot lock; the writer, holding that lock, opens and writes its
  * rollback journal through the VFS.  Were the VFS to wait for the library
@@ -333,15 +355,7 @@ static void writer_during_end(void **state)
 	struct ender e = { 0, -1 };
 	pthread_t t;
 
-	exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
-	w = open_db(dbpath, NULL);
-	e.id = freeze(JET_bitContinueAfterThaw, 1);
-	assert_int_equal(JetOSSnapshotThaw(e.id, 0), 0);
-	exec(w, "BEGIN IMMEDIATE");
-	t = thread_start(end_main, &e);
-	/* counted as the callback starts, under the snapshot lock */
-	while (stats(db).completed == 0)
-		msleep(5);
+	w = end_waits_for_writer(db, &e, &t);
 	msleep(100);
 	exec(w, "INSERT INTO t VALUES(2); COMMIT");
 	pthread_join(t, NULL);
@@ -408,14 +422,7 @@ static void open_during_end(void **state)
 	pthread_t t, o;
 
 	snprintf(other, sizeof(other), "%s/other.db", dir);
-	exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
-	w = open_db(dbpath, NULL);
-	e.id = freeze(JET_bitContinueAfterThaw, 1);
-	assert_int_equal(JetOSSnapshotThaw(e.id, 0), 0);
-	exec(w, "BEGIN IMMEDIATE");
-	t = thread_start(end_main, &e);
-	while (stats(db).completed == 0)
-		msleep(5);
+	w = end_waits_for_writer(db, &e, &t);
 	o = thread_start(open_other_main, other);
 	msleep(200);
 	exec(w, "INSERT INTO t VALUES(2); COMMIT");
