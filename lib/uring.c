@@ -63,6 +63,7 @@ static void *reaper_main(void *arg)
 	while (!stop) {
 		struct pollfd pfd = { .fd = r->efd, .events = POLLIN };
 		struct io_uring_cqe *cqe;
+		unsigned int reaped = 0;
 		uint64_t count;
 
 		while (!stop && io_uring_peek_cqe(&r->ring, &cqe) == 0) {
@@ -77,15 +78,21 @@ static void *reaper_main(void *arg)
 				stop = true;
 			else
 				op->complete(op, res);
+			reaped++;
+		}
+		/* once a batch, not once a completion: submitters take that lock */
+		if (reaped) {
 			pthread_mutex_lock(&r->sq_lock);
-			r->inflight--;
+			r->inflight -= reaped;
 			pthread_cond_broadcast(&r->sq_room);
 			pthread_mutex_unlock(&r->sq_lock);
 		}
 		if (stop)
 			break;
-		if (poll(&pfd, 1, push_pending(r) ? 10 : -1) > 0 &&
-		    read(r->efd, &count, sizeof(count)) < 0 &&
+		/* refused submissions: retry them every 10 ms meanwhile */
+		if (push_pending(r) && poll(&pfd, 1, 10) <= 0)
+			continue;
+		if (read(r->efd, &count, sizeof(count)) < 0 &&
 		    errno != EINTR && errno != EAGAIN)
 			usleep(1000);	/* cannot happen; never spin */
 	}
