@@ -31,6 +31,51 @@
 static char dir[512];
 static char dbpath[600];
 
+/*
+ * The VFS underneath the jetfreeze VFS in these tests: unix, except that
+ * it counts the syncs of rollback journals made through it.
+ */
+static sqlite3_vfs counting_vfs;
+static sqlite3_io_methods counting_methods;
+static const sqlite3_io_methods *unix_methods;
+static int journal_syncs;
+
+static int counting_sync(sqlite3_file *file, int flags)
+{
+	__atomic_add_fetch(&journal_syncs, 1, __ATOMIC_SEQ_CST);
+	return unix_methods->xSync(file, flags);
+}
+
+static int counting_open(sqlite3_vfs *vfs, const char *name,
+			 sqlite3_file *file, int flags, int *out)
+{
+	sqlite3_vfs *unix_vfs = vfs->pAppData;
+	int rc = unix_vfs->xOpen(unix_vfs, name, file, flags, out);
+
+	if (rc == SQLITE_OK && file->pMethods &&
+	    (flags & SQLITE_OPEN_MAIN_JOURNAL)) {
+		unix_methods = file->pMethods;
+		counting_methods = *file->pMethods;
+		counting_methods.xSync = counting_sync;
+		file->pMethods = &counting_methods;
+	}
+	return rc;
+}
+
+/* Before the jetfreeze VFS first registers: it wraps the default one. */
+static int counting_vfs_register(void)
+{
+	sqlite3_vfs *unix_vfs = sqlite3_vfs_find("unix");
+
+	if (!unix_vfs)
+		return SQLITE_ERROR;
+	counting_vfs = *unix_vfs;
+	counting_vfs.zName = "counting";
+	counting_vfs.pAppData = unix_vfs;
+	counting_vfs.xOpen = counting_open;
+	return sqlite3_vfs_register(&counting_vfs, 1);
+}
+
 static int setup(void **state)
 {
 	snprintf(dir, sizeof(dir), "%s", tmpdir_create());
@@ -435,6 +480,33 @@ static void open_during_end(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * A journal opened while a snapshot holds the instance cannot be
+ * registered: its writes go through the VFS underneath, and each is
+ * synced there, since a Freeze syncs only the files it knows.  Once the
+ * snapshot ended, the next journal goes through the library and, with
+ * synchronous=OFF, nothing syncs it.
+ */
+static void direct_writes_synced(void **state)
+{
+	sqlite3 *db = open_db(dbpath, "DELETE");
+	JET_OSSNAPID id;
+
+	exec(db, "PRAGMA synchronous=OFF; CREATE TABLE t(x)");
+	id = freeze(JET_bitContinueAfterThaw, 1);
+	assert_int_equal(JetOSSnapshotThaw(id, 0), 0);
+	__atomic_store_n(&journal_syncs, 0, __ATOMIC_SEQ_CST);
+	exec(db, "INSERT INTO t VALUES(1)");
+	assert_true(__atomic_load_n(&journal_syncs, __ATOMIC_SEQ_CST) > 0);
+	assert_int_equal(JetOSSnapshotEnd(id, 0), 0);
+
+	__atomic_store_n(&journal_syncs, 0, __ATOMIC_SEQ_CST);
+	exec(db, "INSERT INTO t VALUES(2)");
+	assert_int_equal(__atomic_load_n(&journal_syncs, __ATOMIC_SEQ_CST), 0);
+	assert_int_equal(query(db, "SELECT sum(x) FROM t"), 3);
+	sqlite3_close(db);
+}
+
 /* A copy snapshot keeps the WAL; an incremental one is refused. */
 static void copy_and_incremental(void **state)
 {
@@ -730,11 +802,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rollback_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_during_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_during_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(direct_writes_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(close_during_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(passthrough_vacuum_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(bank_under_load, setup, teardown),
 	};
-	int ret = run_group(tests);
+	int ret;
+
+	if (counting_vfs_register() != SQLITE_OK) {
+		fprintf(stderr, "cannot register the counting VFS\n");
+		return 1;
+	}
+	ret = run_group(tests);
 
 	tmpdir_remove();
 	sqlite3_shutdown();
