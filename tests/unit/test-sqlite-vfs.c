@@ -33,12 +33,19 @@ static char dbpath[600];
 
 /*
  * The VFS underneath the jetfreeze VFS in these tests: unix, except that
- * it counts the syncs of rollback journals made through it.
+ * it counts the syncs of rollback journals made through it, and says its
+ * databases can write in atomic batches (as on F2FS).
  */
 static sqlite3_vfs counting_vfs;
-static sqlite3_io_methods counting_methods;
+static sqlite3_io_methods counting_methods, batch_methods;
 static const sqlite3_io_methods *unix_methods;
 static int journal_syncs;
+
+static int batch_characteristics(sqlite3_file *file)
+{
+	return unix_methods->xDeviceCharacteristics(file) |
+	       SQLITE_IOCAP_BATCH_ATOMIC;
+}
 
 static int counting_sync(sqlite3_file *file, int flags)
 {
@@ -52,12 +59,17 @@ static int counting_open(sqlite3_vfs *vfs, const char *name,
 	sqlite3_vfs *unix_vfs = vfs->pAppData;
 	int rc = unix_vfs->xOpen(unix_vfs, name, file, flags, out);
 
-	if (rc == SQLITE_OK && file->pMethods &&
-	    (flags & SQLITE_OPEN_MAIN_JOURNAL)) {
-		unix_methods = file->pMethods;
+	if (rc != SQLITE_OK || !file->pMethods)
+		return rc;
+	unix_methods = file->pMethods;
+	if (flags & SQLITE_OPEN_MAIN_JOURNAL) {
 		counting_methods = *file->pMethods;
 		counting_methods.xSync = counting_sync;
 		file->pMethods = &counting_methods;
+	} else if (flags & SQLITE_OPEN_MAIN_DB) {
+		batch_methods = *file->pMethods;
+		batch_methods.xDeviceCharacteristics = batch_characteristics;
+		file->pMethods = &batch_methods;
 	}
 	return rc;
 }
@@ -242,6 +254,12 @@ static void database_is_an_instance(void **state)
 					      &s), SQLITE_OK);
 	assert_string_equal(s, "jetfreeze/unix");
 	sqlite3_free(s);
+	/* Atomic batches would be ioctls on the descriptor underneath, while
+	 * the writes go through the library's: never offered. */
+	assert_int_equal(sqlite3_file_control(db, NULL, SQLITE_FCNTL_FILE_POINTER,
+					      &file), SQLITE_OK);
+	assert_int_equal(file->pMethods->xDeviceCharacteristics(file) &
+			 SQLITE_IOCAP_BATCH_ATOMIC, 0);
 	/* The VFS never maps the database: reads go through the library. */
 	exec(db, "PRAGMA mmap_size=1048576");
 	assert_int_equal(query(db, "PRAGMA mmap_size"), 0);
