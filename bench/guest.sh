@@ -56,7 +56,7 @@ if [ "$smoke" = 1 ]; then
 fi
 
 W=/tmp/bench
-T=/sys/kernel/tracing
+TRACING=/sys/kernel/tracing
 mkdir -p "$W"
 
 # wait_for, nullb_new, dm_node: the VM test cases' helpers
@@ -207,22 +207,22 @@ item_freeze() {
 
 trace_setup() {
 	_dt=$(devt "$1")
-	echo 0 >$T/tracing_on
-	echo 8192 >$T/buffer_size_kb
-	echo mono >$T/trace_clock 2>/dev/null || :
+	echo 0 >$TRACING/tracing_on
+	echo 8192 >$TRACING/buffer_size_kb
+	echo mono >$TRACING/trace_clock 2>/dev/null || :
 	for e in block_rq_insert block_rq_issue block_rq_complete; do
-		echo "dev == $_dt" >$T/events/block/$e/filter
-		echo 1 >$T/events/block/$e/enable
+		echo "dev == $_dt" >$TRACING/events/block/$e/filter
+		echo 1 >$TRACING/events/block/$e/enable
 	done
 }
 
 trace_off() {
-	echo 0 >$T/tracing_on
+	echo 0 >$TRACING/tracing_on
 	for e in block_rq_insert block_rq_issue block_rq_complete; do
-		echo 0 >$T/events/block/$e/enable
-		echo 0 >$T/events/block/$e/filter
+		echo 0 >$TRACING/events/block/$e/enable
+		echo 0 >$TRACING/events/block/$e/filter
 	done
-	echo >$T/trace
+	echo >$TRACING/trace
 }
 
 # The writes in flight at the marker (inserted or issued before it, not
@@ -301,13 +301,13 @@ item_floor() {
 		load_start "$mnt/f"
 		i=0
 		while [ "$i" -lt "$floor_n" ]; do
-			echo >$T/trace
-			echo 1 >$T/tracing_on
+			echo >$TRACING/trace
+			echo 1 >$TRACING/tracing_on
 			jfbench cycles -n 1 -m -H 50 -g 300 \
 				"jf:jetfreeze:$dm@0,$disk@1" >"$W/fc.out" ||
 				{ cat "$W/fc.out"; fail "traced freeze on $s"; }
-			echo 0 >$T/tracing_on
-			cat $T/trace >"$W/trace.txt"
+			echo 0 >$TRACING/tracing_on
+			cat $TRACING/trace >"$W/trace.txt"
 			fl=$(floor_of_trace "$W/trace.txt")
 			fz=$(sed -n 's/.*freeze_us=\([0-9.]*\).*/\1/p' "$W/fc.out")
 			echo "@R item=floor stack=$s cycle=$i $fl freeze_us=$fz"
@@ -625,17 +625,17 @@ do_profile() {
 # them.  The tracer goes on and off while nothing writes: switching it
 # patches the kernel's text (see the hook item).
 freeze_graph() {
-	echo 0 >$T/tracing_on
-	echo >$T/trace
-	echo 16384 >$T/buffer_size_kb
-	echo 2 >$T/max_graph_depth
-	printf 'jf_drain\njf_devs_attach\njf_dev_release\n' >$T/set_graph_function
-	echo function_graph >$T/current_tracer
-	echo funcgraph-tail >$T/trace_options 2>/dev/null || :
+	echo 0 >$TRACING/tracing_on
+	echo >$TRACING/trace
+	echo 16384 >$TRACING/buffer_size_kb
+	echo 2 >$TRACING/max_graph_depth
+	printf 'jf_drain\njf_devs_attach\njf_dev_release\n' >$TRACING/set_graph_function
+	echo function_graph >$TRACING/current_tracer
+	echo funcgraph-tail >$TRACING/trace_options 2>/dev/null || :
 	load_start "$mnt/f"
-	echo 1 >$T/tracing_on
+	echo 1 >$TRACING/tracing_on
 	jfbench cycles -n 20 -H 50 -g 150 "$1" >"$W/graph.out"
-	echo 0 >$T/tracing_on
+	echo 0 >$TRACING/tracing_on
 	load_stop
 	echo "# $1: 20 freezes under load; mean per freeze of what jf_drain does:"
 	awk '
@@ -660,12 +660,12 @@ freeze_graph() {
 	END {
 		for (f in t)
 			printf "#   %-36s %6d calls %12.1f us total %10.1f us per freeze\n", f, n[f], t[f], t[f] / 20
-	}' $T/trace | sort -k5 -rn
+	}' $TRACING/trace | sort -k5 -rn
 	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^freeze_us=/) { split($i, a, "="); s += a[2]; n++ } }
 		END { if (n) printf "#   %-36s %6d calls %12.1f us total %10.1f us per freeze\n", "(FREEZE ioctl, from jfbench)", n, s, s / n }' "$W/graph.out"
-	echo nop >$T/current_tracer
-	echo >$T/set_graph_function
-	echo >$T/trace
+	echo nop >$TRACING/current_tracer
+	echo >$TRACING/set_graph_function
+	echo >$TRACING/trace
 }
 
 # ---- main --------------------------------------------------------------
