@@ -191,4 +191,28 @@ void jf_sessions_exit(void);
 int jf_ctl_init(void);
 void jf_ctl_exit(void);
 
+/*
+ * testing.c, only in test builds (JF_TESTING): points where the VM suite
+ * can widen a race window or make a step fail, through debugfs.
+ */
+enum jf_test_point {
+	JF_TEST_FREEZE_ARM,	/* before the expiry is armed */
+	JF_TEST_ATTACH,		/* after the opens, before holding */
+	JF_TEST_EXPIRE,		/* before an expiry or kick ends a hold */
+	JF_TEST_UNHOOK,		/* unregistering the ftrace ops */
+	JF_TEST_NR_POINTS,
+};
+
+#ifdef JF_TESTING
+int jf_testing_init(void);
+void jf_testing_exit(void);
+void jf_test_delay(enum jf_test_point point);
+bool jf_test_fail(enum jf_test_point point);
+#else
+static inline int jf_testing_init(void) { return 0; }
+static inline void jf_testing_exit(void) { }
+static inline void jf_test_delay(enum jf_test_point point) { }
+static inline bool jf_test_fail(enum jf_test_point point) { return false; }
+#endif
+
 #endif /* JETFREEZE_INTERNAL_H */

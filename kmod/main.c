@@ -146,10 +146,13 @@ static int __init jf_init(void)
 	ret = jf_hook_init();
 	if (ret)
 		goto err_wq;
+	ret = jf_testing_init();
+	if (ret)
+		goto err_hook;
 	ret = jf_ctl_init();
 	if (ret) {
 		pr_err("cannot register /dev/jetfreeze (error %d)\n", ret);
-		goto err_hook;
+		goto err_testing;
 	}
 	pr_info("version %s (ABI %u.%u) ready: hold timeout %u s by default, %u s at most\n",
 		JETFREEZE_VERSION, JETFREEZE_ABI_MAJOR, JETFREEZE_ABI_MINOR,
@@ -157,6 +160,8 @@ static int __init jf_init(void)
 		jf_param_max_timeout_ms() / 1000U);
 	return 0;
 
+err_testing:
+	jf_testing_exit();
 err_hook:
 	jf_hook_exit();
 err_wq:
@@ -173,6 +178,7 @@ err_srcu:
 static void __exit jf_exit(void)
 {
 	jf_ctl_exit();
+	jf_testing_exit();
 	jf_sessions_exit();
 	jf_hook_exit();
 	jf_devs_exit();

@@ -186,6 +186,7 @@ static void jf_session_expire(struct work_struct *work)
 					    struct jf_session, expire_work);
 	u32 reason;
 
+	jf_test_delay(JF_TEST_EXPIRE);
 	mutex_lock(&s->lock);
 	/* a stale run (kicked, then thawed and frozen again) finds neither */
 	reason = atomic_read(&s->broken);
@@ -313,6 +314,7 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 {
 	unsigned int noio;
 	char names[160];
+	unsigned long delay;
 	ktime_t start;
 	int ret;
 
@@ -331,8 +333,10 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 	noio = memalloc_noio_save();
 	start = ktime_get();
 	ret = jf_session_prepare(s, req, devs);
-	if (!ret)
+	if (!ret) {
+		jf_test_delay(JF_TEST_ATTACH);
 		ret = jf_session_hold_all(s, req);
+	}
 	memalloc_noio_restore(noio);
 	if (ret) {
 		jf_session_clear_holds(s);
@@ -358,8 +362,10 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 	}
 	mutex_unlock(&jf_lock);
 	/* a limit or a removal may have broken the hold while it was made */
-	mod_delayed_work(jf_wq, &s->expire_work, atomic_read(&s->broken) ?
-			 0 : max_t(long, 0, (long)(s->deadline - jiffies)));
+	delay = atomic_read(&s->broken) ? 0 :
+		max_t(long, 0, (long)(s->deadline - jiffies));
+	jf_test_delay(JF_TEST_FREEZE_ARM);
+	mod_delayed_work(jf_wq, &s->expire_work, delay);
 
 	req->session_id = s->id;
 	req->drain_ns = s->drain_ns;
