@@ -386,6 +386,9 @@ static int add_loop_backing(struct jf_devset *set, dev_t dev,
 	if (err)
 		return err;
 	err = jf_path_to_dev(backing, &under);
+	/* on tmpfs or NFS: nothing under it to freeze, the stack ends here */
+	if (err == -ENOTBLK)
+		return 0;
 	if (err)
 		return err;	/* incl. a deleted backing file: we cannot order it */
 	return devset_add_at(set, under, stage + 1, flags);

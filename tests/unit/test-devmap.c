@@ -228,6 +228,26 @@ static void loop_backing_file(void **state)
 	jf_devset_free(set);
 }
 
+/*
+ * A loop device whose file lies on a filesystem without a block device
+ * (tmpfs, NFS...): nothing under it can be frozen, and the stack ends at
+ * the loop device, which holds what is written to the file.
+ */
+static void loop_on_no_block_device(void **state)
+{
+	const struct want w[] = { { 7, 0, 0 } };
+	struct jf_devset *set = jf_devset_new();
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/devices/virtual/loop0/loop/backing_file",
+		 sys);
+	write_file(path, "/proc/version\n");
+	write_file(mountinfo, "");
+	assert_int_equal(jf_devset_add(set, makedev(7, 0), JF_DEVSET_STACK), 0);
+	assert_set(set, w, 1);
+	jf_devset_free(set);
+}
+
 static void odd_sets(void **state)
 {
 	struct jf_devset *set = jf_devset_new();
@@ -364,6 +384,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stack_stages, setup, teardown),
 		cmocka_unit_test_setup_teardown(deepest_stage_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(loop_backing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(loop_on_no_block_device, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(odd_sets, setup, teardown),
 		cmocka_unit_test_setup_teardown(path_of_a_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(path_through_mountinfo, setup, teardown),
