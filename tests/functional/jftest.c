@@ -13,9 +13,13 @@
  *       -b N       max held bios      -B BYTES    max held bytes
  *       -s STAGE   stage of the next DEV (repeatable)
  *       -r FILE    touch FILE once frozen
+ *     prints "freeze=... at=MS" and "thaw=... at=MS", MS the uptime in ms
+ *     when FREEZE returned and when THAW was called
  *   jftest write [-n] [-d] [-c N] [-s BS] [-x BYTE] DEV OFFSET
  *                                  N writes of BS bytes; -d O_DIRECT, -n
- *                                  RWF_NOWAIT; prints "ok" or the errno name
+ *                                  RWF_NOWAIT; prints "ok at=MS" (MS: the
+ *                                  uptime in ms when it finished) or the
+ *                                  errno name
  *   jftest read [-d] [-s BS] DEV OFFSET   prints the ms one read took
  *   jftest status                  every hold, one line each
  *
@@ -83,6 +87,8 @@ static const char *errname(int e)
 	case EACCES: return "EACCES";
 	case EIO: return "EIO";
 	case ETIMEDOUT: return "ETIMEDOUT";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EINTR: return "EINTR";
 	}
 	snprintf(buf, sizeof(buf), "errno %d", e);
 	return buf;
@@ -94,6 +100,15 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* the clock of /proc/uptime, which the test scripts read too */
+static long long uptime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static int node(void)
@@ -509,6 +524,7 @@ static int cmd_hold(int argc, char **argv)
 	struct jetfreeze_thaw t;
 	unsigned int nr = 0, stage = 0, flags = 0, timeout = 0;
 	unsigned long long max_bios = 0, max_bytes = 0;
+	long long thaw_at;
 	long wait_ms = 0;
 	double start;
 	int c, fd, e;
@@ -546,9 +562,9 @@ static int cmd_hold(int argc, char **argv)
 	f.max_held_bytes = max_bytes;
 	start = now_ms();
 	e = xioctl(fd, JETFREEZE_IOC_FREEZE, &f);
-	printf("freeze=%s ms=%.0f hold=%llu drain_ms=%.1f failed_index=%d\n",
+	printf("freeze=%s ms=%.0f hold=%llu drain_ms=%.1f failed_index=%d at=%lld\n",
 	       errname(e), now_ms() - start, (unsigned long long)f.session_id,
-	       f.drain_ns / 1e6, (int)f.failed_index);
+	       f.drain_ns / 1e6, (int)f.failed_index, uptime_ms());
 	fflush(stdout);
 	if (e)
 		return 1;
@@ -563,11 +579,12 @@ static int cmd_hold(int argc, char **argv)
 		usleep(wait_ms * 1000);
 
 	thaw_req(&t);
+	thaw_at = uptime_ms();
 	e = xioctl(fd, JETFREEZE_IOC_THAW, &t);
-	printf("thaw=%s broken=%u held_bios=%llu held_bytes=%llu frozen_ms=%.0f release_ms=%.1f\n",
+	printf("thaw=%s broken=%u held_bios=%llu held_bytes=%llu frozen_ms=%.0f release_ms=%.1f at=%lld\n",
 	       errname(e), t.broken, (unsigned long long)t.held_bios,
 	       (unsigned long long)t.held_bytes, t.frozen_ns / 1e6,
-	       t.release_ns / 1e6);
+	       t.release_ns / 1e6, thaw_at);
 	return e ? 1 : t.broken ? 3 : 0;
 }
 
@@ -617,7 +634,7 @@ static int cmd_write(int argc, char **argv)
 		printf("%s\n", errname(errno));
 		return 1;
 	}
-	printf("ok\n");
+	printf("ok at=%lld\n", uptime_ms());
 	return 0;
 }
 

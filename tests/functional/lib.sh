@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Helpers for the VM test cases (*.t), sourced by each; busybox sh.
+# Helpers for the VM test cases (*.t), sourced by each; run by dash, with
+# the real tools the rig copies in ahead of busybox.
 # A case prints TAP lines through ok/not_ok/skip; the suite counts them.
 
 JF_TEST=${JF_TEST:-$(basename "$0" .t)}
@@ -48,7 +49,7 @@ wait_for() {
 
 # bg_write TAG DEV OFFSET [jftest write options]: an O_DIRECT write in the
 # background; $T/TAG.rc appears when it finished, with its exit status,
-# and $T/TAG.ms with the time it finished.
+# and $T/TAG.ms with the time (uptime, ms) it finished, as jftest saw it.
 bg_write() {
 	_tag=$1 _dev=$2 _off=$3
 	shift 3
@@ -56,10 +57,15 @@ bg_write() {
 	(
 		jftest write -d "$@" "$_dev" "$_off" >"$T/$_tag.out" 2>&1
 		_rc=$?
-		now_ms >"$T/$_tag.ms"
+		_at=$(sed -n 's/^ok at=\([0-9]*\)$/\1/p' "$T/$_tag.out")
+		echo "${_at:-$(now_ms)}" >"$T/$_tag.ms"
 		echo $_rc >"$T/$_tag.rc"
 	) &
 }
+
+# kv NAME WHAT FILE: the value of NAME=... on the last line of FILE that
+# starts with WHAT= (kv at freeze F: when the freeze of jftest hold returned)
+kv() { sed -n "/^$2=/s/.* $1=\([^ ]*\).*/\1/p" "$3" | tail -n 1; }
 
 finished() { [ -f "$T/$1.rc" ]; }
 finished_ok() { [ -f "$T/$1.rc" ] && [ "$(cat "$T/$1.rc")" = 0 ]; }
@@ -153,3 +159,36 @@ part_size() { cat "/sys/class/block/$(basename "$1")/size"; }
 
 # the dm device node for a dm name
 dm_node() { echo "/dev/$(basename "$(readlink -f "/sys/block/$(dmsetup info -c --noheadings -o blkdevname "$1" | tr -d ' ')")")"; }
+
+# param NAME VALUE: set a module parameter of jetfreeze
+param() { echo "$2" >"/sys/module/jetfreeze/parameters/$1"; }
+
+# knob NAME VALUE: set a fault or delay injection knob of a test build
+knob() { echo "$2" >"/sys/kernel/debug/jetfreeze/$1"; }
+have_knobs() { [ -d /sys/kernel/debug/jetfreeze ]; }
+
+# devnum DEV: major:minor of a block device, as jftest status prints it
+devnum() { printf '%d:%d' "0x$(stat -L -c %t "$1")" "0x$(stat -L -c %T "$1")"; }
+
+# held_on DEV: bios held on DEV right now (0 when it is not held)
+held_on() {
+	jftest status | sed -n "s/.* dev=$(devnum "$1") state=1 .*held_bios=\([0-9]*\).*/\1/p" |
+		sort -n | tail -n 1 | grep . || echo 0
+}
+
+# all_finished TAG...: every background write TAG has finished
+all_finished() {
+	for _t in "$@"; do
+		finished "$_t" || return 1
+	done
+}
+
+# latest_ms TAG...: the latest finish time among background writes
+latest_ms() {
+	for _t in "$@"; do
+		cat "$T/$_t.ms" 2>/dev/null || echo 999999999
+	done | sort -n | tail -n 1
+}
+
+# held_at_least DEV N: at least N bios are held on DEV
+held_at_least() { [ "$(held_on "$1")" -ge "$2" ]; }
