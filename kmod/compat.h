@@ -86,6 +86,30 @@ static inline void jf_bdev_close(struct jf_bdev *ref)
 }
 
 /*
+ * Freezing the filesystem on a block device (FIFREEZE's freeze), or only
+ * syncing it when there is none.
+ *   6.8:  bdev_freeze(), bdev_thaw()
+ *   older: freeze_bdev(), thaw_bdev(), returning int since 5.11
+ */
+static inline int jf_fs_freeze(struct block_device *bdev)
+{
+#if defined(HAVE_BDEV_FREEZE)
+	return bdev_freeze(bdev);
+#else
+	return freeze_bdev(bdev);
+#endif
+}
+
+static inline int jf_fs_thaw(struct block_device *bdev)
+{
+#if defined(HAVE_BDEV_FREEZE)
+	return bdev_thaw(bdev);
+#else
+	return thaw_bdev(bdev);
+#endif
+}
+
+/*
  * Moving the traced function's return into our wrapper.
  *   6.2: renamed ftrace_regs_set_instruction_pointer()
  */
@@ -96,6 +120,25 @@ static inline void jf_bdev_close(struct jf_bdev *ref)
 #define jf_ftrace_redirect(fregs, ip) \
 	ftrace_instruction_pointer_set(fregs, ip)
 #endif
+
+/*
+ * The traced function's first argument, for the callback to look at the
+ * bio before redirecting; NULL where it cannot be read, and then the
+ * callback redirects every call.
+ *   6.2: ftrace_regs_get_argument()
+ *   older x86-64: struct ftrace_regs is a struct pt_regs, whose argument
+ *          registers are saved in args mode too
+ */
+static inline void *jf_ftrace_first_arg(struct ftrace_regs *fregs)
+{
+#if defined(HAVE_FTRACE_REGS_GET_ARGUMENT)
+	return (void *)ftrace_regs_get_argument(fregs, 0);
+#elif defined(CONFIG_X86_64)
+	return (void *)regs_get_kernel_argument(&fregs->regs, 0);
+#else
+	return NULL;
+#endif
+}
 
 /* Livepatch's rule: full registers only where ftrace has no args mode. */
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS

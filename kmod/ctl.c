@@ -59,7 +59,7 @@ static long jf_ioctl_version(void __user *uarg)
 	v.max_devices = jf_param_max_devices();
 	v.features = JETFREEZE_FEAT_FREEZE | JETFREEZE_FEAT_STATUS |
 		     JETFREEZE_FEAT_PERSIST | JETFREEZE_FEAT_STAGES |
-		     JETFREEZE_FEAT_HOLD_LIMITS;
+		     JETFREEZE_FEAT_HOLD_LIMITS | JETFREEZE_FEAT_FS_FREEZE;
 	v.default_timeout_ms = jf_param_default_timeout_ms();
 	v.max_timeout_ms = jf_param_max_timeout_ms();
 	v.max_held_bytes = jf_param_max_held_bytes();

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Held devices: the table the submit path searches, the hold itself, and
- * the release of what was held.
+ * Held devices: the table the submit path searches, their holders, the
+ * holders' limits, and the watch for removed disks.  The queue of each
+ * device and its release are in hold.c.
  *
- * The table is an array of RCU pointers read under jf_srcu by every bio
- * while anything is frozen.  A slot is cleared without allocating, so a
- * thaw can never fail; the array only grows, during a freeze.
+ * The table is an array of RCU pointers, read under rcu_read_lock() by
+ * every write-class bio while anything is held.  A slot is cleared
+ * without allocating, so a release can never fail; the array only grows,
+ * during a freeze.
  */
 #include "jetfreeze.h"
 
+#include <linux/module.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 struct jf_table {
@@ -21,8 +25,6 @@ struct jf_table {
 static struct jf_table __rcu *jf_table;
 /* nonzero while any slot is used: the only cost of an idle module */
 static atomic_t jf_nr_devs = ATOMIC_INIT(0);
-static atomic64_t jf_total_bios = ATOMIC64_INIT(0);
-static atomic64_t jf_total_bytes = ATOMIC64_INIT(0);
 
 #define JF_WATCH_PERIOD		(HZ / 5)
 static void jf_watch_fn(struct work_struct *work);
@@ -40,105 +42,56 @@ static struct jf_dev *jf_slot_locked(struct jf_table *t, unsigned int i)
 
 /* ---- submit path ------------------------------------------------------ */
 
-/* A write through the whole-disk node that lands in a frozen partition. */
-static bool jf_bio_crosses(const struct bio *bio, const struct jf_dev *d)
+/* Does @bio write to @d?  Its disk is @d's already. */
+static bool jf_bio_hits(const struct bio *bio, const struct jf_dev *d)
 {
-	sector_t first = bio->bi_iter.bi_sector;
-	sector_t len = bio_sectors(bio);
+	struct block_device *bdev = bio->bi_bdev;
+	sector_t first, len;
 
+	if (d->whole || d->bdev == bdev)
+		return true;
+	if (bdev_is_partition(bdev))
+		return false;
+	/* through the whole-disk node, into the held partition's range */
+	first = bio->bi_iter.bi_sector;
+	len = bio_sectors(bio);
 	return len && first < d->start + d->nr_sects && first + len > d->start;
 }
 
-static struct jf_dev *jf_table_match(struct jf_table *t, const struct bio *bio)
-{
-	struct block_device *bdev = bio->bi_bdev;
-	unsigned int i;
-
-	for (i = 0; i < t->size; i++) {
-		struct jf_dev *d = srcu_dereference(t->slot[i], &jf_srcu);
-
-		if (!d || d->disk != bdev->bd_disk)
-			continue;
-		if (d->whole || d->bdev == bdev)
-			return d;
-		if (!bdev_is_partition(bdev) && jf_bio_crosses(bio, d))
-			return d;
-	}
-	return NULL;
-}
-
-/* Called with d->lock held, after the bio was counted. */
-static u32 jf_dev_limit_crossed(struct jf_dev *d, unsigned int bytes)
-{
-	u64 all_bytes = atomic64_add_return(bytes, &jf_total_bytes);
-	u64 all_bios = atomic64_inc_return(&jf_total_bios);
-
-	if ((d->limit_bios && d->nr_held > d->limit_bios) ||
-	    all_bios > jf_param_max_held_bios())
-		return JETFREEZE_BROKEN_HELD_BIOS;
-	if ((d->limit_bytes && d->bytes_held > d->limit_bytes) ||
-	    all_bytes > jf_param_max_held_bytes())
-		return JETFREEZE_BROKEN_HELD_BYTES;
-	return JETFREEZE_BROKEN_NONE;
-}
-
-static bool jf_dev_hold(struct jf_dev *d, struct bio *bio)
-{
-	unsigned int bytes = bio->bi_iter.bi_size;
-	unsigned long flags;
-	u32 crossed;
-
-	spin_lock_irqsave(&d->lock, flags);
-	if (d->state == JF_DEV_PASS) {
-		spin_unlock_irqrestore(&d->lock, flags);
-		return false;
-	}
-	if (jf_bio_nowait(bio)) {
-		/* as dm does while suspended: the submitter retries blocking */
-		spin_unlock_irqrestore(&d->lock, flags);
-		bio_wouldblock_error(bio);
-		return true;
-	}
-	bio_list_add(&d->held, bio);
-	d->nr_held++;
-	d->bytes_held += bytes;
-	d->total_bios++;
-	d->total_bytes += bytes;
-	crossed = jf_dev_limit_crossed(d, bytes);
-	/*
-	 * Only while holding: once releasing, jf_dev_put() may already have
-	 * cancelled the work and the device be on its way out.
-	 */
-	if (crossed && !d->limit_crossed && d->state == JF_DEV_HOLD) {
-		d->limit_crossed = crossed;
-		queue_work(jf_wq, &d->limit_work);
-	}
-	spin_unlock_irqrestore(&d->lock, flags);
-	return true;
-}
-
 /*
- * Under jf_srcu, for every write-class bio.  Returns true when the bio was
- * taken (held, or failed for REQ_NOWAIT); never sleeps, never allocates.
+ * For every bio the hook redirects: true when a held device took it (or
+ * failed it for REQ_NOWAIT).  @skip is the device releasing it.  Never
+ * sleeps, never allocates.
  */
-bool notrace jf_hold_bio(struct bio *bio)
+bool notrace jf_hold_bio(struct bio *bio, struct jf_dev *skip)
 {
+	struct gendisk *disk = bio->bi_bdev->bd_disk;
 	struct jf_table *t;
-	struct jf_dev *d;
+	bool held = false;
+	unsigned int i;
 
 	if (likely(!atomic_read(&jf_nr_devs)))
 		return false;
-	if (bio->bi_end_io == jf_flush_endio)
+	if (!jf_bio_is_held_class(bio))
 		return false;
 
-	t = srcu_dereference(jf_table, &jf_srcu);
-	if (!t)
-		return false;
-	d = jf_table_match(t, bio);
-	/* a disk being removed gets its writes now, to finish or fail */
-	if (!d || !disk_live(d->disk))
-		return false;
-	return jf_dev_hold(d, bio);
+	rcu_read_lock();
+	t = rcu_dereference(jf_table);
+	for (i = 0; t && i < t->size; i++) {
+		struct jf_dev *d = rcu_dereference(t->slot[i]);
+
+		if (!d || d == skip || d->disk != disk || !jf_bio_hits(bio, d))
+			continue;
+		/* a disk being removed gets its writes now, to finish or fail */
+		if (!disk_live(disk))
+			break;
+		/* false: it passes again; a re-armed twin may be further on */
+		held = jf_dev_hold(d, bio);
+		if (held)
+			break;
+	}
+	rcu_read_unlock();
+	return held;
 }
 
 /* ---- table ------------------------------------------------------------ */
@@ -158,8 +111,8 @@ static int jf_table_reserve(unsigned int nr)
 		return 0;
 	size = max(16U, roundup_pow_of_two(used + nr));
 	/*
-	 * Under jf_lock, which every thaw needs: reclaim must not wait for
-	 * writeback that we may be holding.
+	 * Under jf_lock, which every release needs: reclaim must not wait
+	 * for writeback that we may be holding.
 	 */
 	noio = memalloc_noio_save();
 	t = kzalloc(struct_size(t, slot, size), GFP_KERNEL);
@@ -167,14 +120,11 @@ static int jf_table_reserve(unsigned int nr)
 	if (!t)
 		return -ENOMEM;
 	t->size = size;
-	for (i = 0; old && i < old->size; i++) {
-		struct jf_dev *d = jf_slot_locked(old, i);
-
-		RCU_INIT_POINTER(t->slot[i], d);
-	}
+	for (i = 0; old && i < old->size; i++)
+		RCU_INIT_POINTER(t->slot[i], jf_slot_locked(old, i));
 	rcu_assign_pointer(jf_table, t);
 	if (old)
-		call_srcu(&jf_srcu, &old->rcu, jf_table_free_rcu);
+		call_rcu(&old->rcu, jf_table_free_rcu);
 	return 0;
 }
 
@@ -195,7 +145,8 @@ static void jf_table_insert(struct jf_dev *d)
 	WARN_ON_ONCE(1);	/* jf_table_reserve() made room */
 }
 
-static void jf_table_remove(struct jf_dev *d)
+/* Under jf_lock, by the release worker once @d is empty and has no holder. */
+void jf_dev_leave_table(struct jf_dev *d)
 {
 	struct jf_table *t = jf_table_locked();
 
@@ -217,47 +168,131 @@ static struct jf_dev *jf_table_find(dev_t devt)
 	return NULL;
 }
 
-/* ---- holders ---------------------------------------------------------- */
-
-static void jf_dev_limit_work(struct work_struct *work)
+/* Does any session hold a device of @disk now? */
+bool jf_disk_held(struct gendisk *disk)
 {
-	struct jf_dev *d = container_of(work, struct jf_dev, limit_work);
-	struct jf_hold *h;
-	u32 reason;
+	struct jf_table *t;
+	bool held = false;
+	unsigned int i;
 
 	mutex_lock(&jf_lock);
-	reason = READ_ONCE(d->limit_crossed);
-	pr_warn("%pg: too many writes held (%s limit); breaking its holds\n",
-		d->bdev, reason == JETFREEZE_BROKEN_HELD_BIOS ? "bio" : "byte");
-	list_for_each_entry(h, &d->holds, dev_node)
-		jf_session_kick(h->session, reason);
+	t = jf_table_locked();
+	for (i = 0; t && i < t->size && !held; i++) {
+		struct jf_dev *d = jf_slot_locked(t, i);
+
+		held = d && d->disk == disk && d->nr_holders;
+	}
 	mutex_unlock(&jf_lock);
+	return held;
 }
 
-/* The smallest limit any holder asked for; under jf_lock. */
-static void jf_dev_update_limits(struct jf_dev *d)
+/* ---- lifetime --------------------------------------------------------- */
+
+static void jf_dev_free(struct kref *kref)
 {
-	u64 bios = 0, bytes = 0;
+	struct jf_dev *d = container_of(kref, struct jf_dev, kref);
+
+	cancel_work_sync(&d->limit_work);
+	jf_bdev_close(&d->ref);
+	/* submitters may still be looking at it */
+	kfree_rcu(d, rcu);
+	/* the table's reference pinned the module since the device came in */
+	module_put(THIS_MODULE);
+}
+
+/* Never under jf_lock: the last put waits for the limit work. */
+void jf_dev_put(struct jf_dev *d)
+{
+	kref_put(&d->kref, jf_dev_free);
+}
+
+/* ---- limits ----------------------------------------------------------- */
+
+/* The limit of its own @h crossed, given the device's totals, or NONE. */
+static u32 jf_hold_crossed(const struct jf_hold *h, u64 bios, u64 bytes)
+{
+	if (h->limit_bios && bios - h->base_bios > h->limit_bios)
+		return JETFREEZE_BROKEN_HELD_BIOS;
+	if (h->limit_bytes && bytes - h->base_bytes > h->limit_bytes)
+		return JETFREEZE_BROKEN_HELD_BYTES;
+	return JETFREEZE_BROKEN_NONE;
+}
+
+/*
+ * Under jf_lock: the totals at which the limit work must look again, the
+ * nearest limit of a holder not yet broken by its own.
+ */
+static void jf_dev_update_triggers(struct jf_dev *d)
+{
+	u64 bios = U64_MAX, bytes = U64_MAX;
 	struct jf_hold *h;
 
 	list_for_each_entry(h, &d->holds, dev_node) {
-		u64 b = h->session->limit_bios, y = h->session->limit_bytes;
-
-		if (b && (!bios || b < bios))
-			bios = b;
-		if (y && (!bytes || y < bytes))
-			bytes = y;
+		if (h->limit_hit)
+			continue;
+		if (h->limit_bios)
+			bios = min(bios, h->base_bios + h->limit_bios);
+		if (h->limit_bytes)
+			bytes = min(bytes, h->base_bytes + h->limit_bytes);
 	}
 	spin_lock_irq(&d->lock);
-	d->limit_bios = bios;
-	d->limit_bytes = bytes;
+	d->trigger_bios = bios;
+	d->trigger_bytes = bytes;
 	spin_unlock_irq(&d->lock);
 }
+
+static const char *jf_limit_name(u32 reason)
+{
+	return reason == JETFREEZE_BROKEN_HELD_BIOS ? "writes" : "bytes";
+}
+
+/* Break the holds whose own limit was crossed, or all on a module cap. */
+static void jf_dev_limit_work(struct work_struct *work)
+{
+	struct jf_dev *d = container_of(work, struct jf_dev, limit_work);
+	u64 bios, bytes;
+	struct jf_hold *h;
+	u32 cap;
+
+	mutex_lock(&jf_lock);
+	spin_lock_irq(&d->lock);
+	d->limit_queued = false;
+	bios = d->total_bios;
+	bytes = d->total_bytes;
+	cap = d->cap_crossed;
+	spin_unlock_irq(&d->lock);
+
+	list_for_each_entry(h, &d->holds, dev_node) {
+		u32 reason = jf_hold_crossed(h, bios, bytes);
+
+		if (h->limit_hit)
+			continue;
+		if (reason) {
+			pr_warn("%s: session %llu held more %s than it allowed itself; breaking its hold\n",
+				d->name, h->session->id, jf_limit_name(reason));
+		} else if (cap) {
+			reason = cap;
+			pr_warn("%s: more %s held than the module allows (max_held_%s); breaking session %llu\n",
+				d->name, jf_limit_name(reason),
+				reason == JETFREEZE_BROKEN_HELD_BIOS ?
+				"bios" : "mib", h->session->id);
+		} else {
+			continue;
+		}
+		h->limit_hit = true;
+		jf_session_kick(h->session, reason);
+	}
+	jf_dev_update_triggers(d);
+	mutex_unlock(&jf_lock);
+}
+
+/* ---- holders ---------------------------------------------------------- */
 
 static void jf_dev_init(struct jf_dev *d, struct jf_hold *h)
 {
 	struct block_device *bdev = h->ref.bdev;
 
+	kref_init(&d->kref);		/* the table's */
 	d->ref = h->ref;
 	h->ref.bdev = NULL;
 	h->ref.handle = NULL;
@@ -265,19 +300,69 @@ static void jf_dev_init(struct jf_dev *d, struct jf_hold *h)
 	d->disk = bdev->bd_disk;
 	d->devt = h->devt;
 	d->whole = !bdev_is_partition(bdev);
+	d->mq = h->mq;
 	d->start = get_start_sect(bdev);
 	d->nr_sects = bdev_nr_sectors(bdev);
+	strscpy(d->name, h->name, sizeof(d->name));
 	spin_lock_init(&d->lock);
 	d->state = JF_DEV_HOLD;
 	bio_list_init(&d->held);
+	d->trigger_bios = U64_MAX;
+	d->trigger_bytes = U64_MAX;
 	INIT_LIST_HEAD(&d->holds);
+	init_waitqueue_head(&d->wait);
 	INIT_WORK(&d->limit_work, jf_dev_limit_work);
-	INIT_LIST_HEAD(&d->release_node);
+	INIT_WORK(&d->release_work, jf_dev_release_fn);
+	d->hold_start = jiffies;
+	d->drain_state = JF_DRAIN_PENDING;
+	__module_get(THIS_MODULE);
 }
 
 /*
- * Start holding writes for @holds: a device another session already holds
- * is joined, any other gets a new jf_dev in HOLD state.  All or nothing.
+ * A device in the table that no longer holds (releasing, or empty and
+ * leaving) holds again for a new freeze, which then drains it.  What the
+ * ended hold queued goes out first.  Under jf_lock.
+ */
+static void jf_dev_rearm(struct jf_dev *d)
+{
+	spin_lock_irq(&d->lock);
+	d->release_left = d->nr_held + d->release_batch;
+	d->state = JF_DEV_HOLD;
+	d->cap_crossed = JETFREEZE_BROKEN_NONE;
+	spin_unlock_irq(&d->lock);
+	d->hold_start = jiffies;
+	d->drain_state = JF_DRAIN_PENDING;
+	d->drain_err = 0;
+}
+
+/* Under jf_lock: @h is a holder of @d from now on. */
+static void jf_dev_add_holder(struct jf_dev *d, struct jf_hold *h)
+{
+	h->dev = d;
+	list_add_tail(&h->dev_node, &d->holds);
+	d->nr_holders++;
+	spin_lock_irq(&d->lock);
+	h->base_bios = d->total_bios;
+	h->base_bytes = d->total_bytes;
+	spin_unlock_irq(&d->lock);
+	h->limit_hit = false;
+	h->limit_bios = h->session->limit_bios;
+	h->limit_bytes = h->session->limit_bytes;
+	jf_dev_update_triggers(d);
+
+	/* what breaks the holds already there breaks this one too */
+	if (d->cap_crossed) {
+		h->limit_hit = true;
+		jf_session_kick(h->session, d->cap_crossed);
+	}
+	if (d->removed || !disk_live(d->disk))
+		jf_session_kick(h->session, JETFREEZE_BROKEN_DEVICE_REMOVED);
+}
+
+/*
+ * Start holding writes for @holds: a device no one holds gets a new entry,
+ * or its releasing entry re-armed; both are then this freeze's to drain
+ * (h->drains).  A device another session holds is joined.  All or nothing.
  */
 int jf_devs_attach(struct jf_hold **holds, unsigned int nr)
 {
@@ -306,33 +391,26 @@ int jf_devs_attach(struct jf_hold **holds, unsigned int nr)
 		struct jf_hold *h = holds[i];
 		struct jf_dev *d = jf_table_find(h->devt);
 
-		if (d) {
-			h->joined = true;
-		} else {
+		if (!d) {
 			d = fresh[i];
 			fresh[i] = NULL;
 			jf_dev_init(d, h);
 			jf_table_insert(d);
+			h->drains = true;
+		} else if (!d->nr_holders) {
+			jf_dev_rearm(d);
+			h->drains = true;
+		} else {
+			h->drains = false;
 		}
-		h->dev = d;
-		list_add_tail(&h->dev_node, &d->holds);
-		d->nr_holders++;
-		spin_lock_irq(&d->lock);
-		h->base_bios = d->total_bios;
-		h->base_bytes = d->total_bytes;
-		spin_unlock_irq(&d->lock);
-		jf_dev_update_limits(d);
-		/* its holds are being broken for holding too much: this one too */
-		if (READ_ONCE(d->limit_crossed))
-			jf_session_kick(h->session, READ_ONCE(d->limit_crossed));
+		jf_dev_add_holder(d, h);
 	}
 	queue_delayed_work(jf_wq, &jf_watch, JF_WATCH_PERIOD);
 	mutex_unlock(&jf_lock);
 
-	/* a joined device is pinned by its jf_dev already */
+	/* an entry that was there already keeps the device open */
 	for (i = 0; i < nr; i++)
-		if (holds[i]->joined)
-			jf_bdev_close(&holds[i]->ref);
+		jf_bdev_close(&holds[i]->ref);
 out:
 	for (i = 0; i < nr; i++)
 		kfree(fresh[i]);
@@ -342,85 +420,80 @@ out:
 
 /*
  * Let go of one hold; under jf_lock.  When it was the device's last
- * holder, the device leaves the table and goes on @to_release, for the
- * caller to release once jf_lock is dropped.
+ * holder, the device releases its queue, and @h keeps a reference to it
+ * (h->released) for the report to wait on.
  */
-void jf_dev_detach(struct jf_hold *h, struct list_head *to_release)
+void jf_dev_detach(struct jf_hold *h)
 {
 	struct jf_dev *d = h->dev;
 
 	spin_lock_irq(&d->lock);
 	h->held_bios = d->total_bios - h->base_bios;
 	h->held_bytes = d->total_bytes - h->base_bytes;
+	h->release_seq = d->queued_seq;
 	spin_unlock_irq(&d->lock);
 	list_del_init(&h->dev_node);
 	h->dev = NULL;
 
 	if (--d->nr_holders) {
-		jf_dev_update_limits(d);
+		jf_dev_update_triggers(d);
 		return;
 	}
-	jf_table_remove(d);
-	spin_lock_irq(&d->lock);
-	d->state = JF_DEV_RELEASING;
-	spin_unlock_irq(&d->lock);
-	list_add_tail(&d->release_node, to_release);
+	/* a drain nobody finished: whoever re-arms it drains it again */
+	if (d->drain_state == JF_DRAIN_PENDING)
+		jf_dev_drained(d, -EAGAIN);
+	kref_get(&d->kref);
+	h->released = d;
+	jf_dev_start_release(d);
+}
+
+/* ---- drains of shared devices ----------------------------------------- */
+
+/* The freeze that armed @d drained it (@err 0) or failed to. */
+void jf_dev_drained(struct jf_dev *d, int err)
+{
+	d->drain_err = err;
+	/* release: a waiter that sees FAILED sees the error */
+	smp_store_release(&d->drain_state,
+			  err ? JF_DRAIN_FAILED : JF_DRAIN_DONE);
+	wake_up_all(&d->wait);
 }
 
 /*
- * Resubmit everything @d held, oldest first.  Each bio goes back through
- * jf_submit_bio(): another session may hold its device by now, and a bio
- * that arrives meanwhile from a submitter still looking at the old table
- * queues up behind the others and is released in the next round.
+ * A freeze that joined @d, armed by another freeze still draining it:
+ * wait for that drain, bounded by @deadline.
  */
-void jf_dev_release(struct jf_dev *d)
+int jf_dev_wait_drained(struct jf_dev *d, unsigned long deadline)
 {
-	struct blk_plug plug;
-	struct bio_list batch;
-	struct bio *bio;
+	long left;
 
 	for (;;) {
-		spin_lock_irq(&d->lock);
-		batch = d->held;
-		bio_list_init(&d->held);
-		if (bio_list_empty(&batch)) {
-			d->state = JF_DEV_PASS;
-			spin_unlock_irq(&d->lock);
-			return;
+		switch (smp_load_acquire(&d->drain_state)) {
+		case JF_DRAIN_DONE:
+			return 0;
+		case JF_DRAIN_FAILED:
+			return d->drain_err;
+		default:
+			break;
 		}
-		atomic64_sub(d->nr_held, &jf_total_bios);
-		atomic64_sub(d->bytes_held, &jf_total_bytes);
-		d->nr_held = 0;
-		d->bytes_held = 0;
-		spin_unlock_irq(&d->lock);
-
-		blk_start_plug(&plug);
-		while ((bio = bio_list_pop(&batch))) {
-			jf_submit_bio(bio);
-			cond_resched();
-		}
-		blk_finish_plug(&plug);
+		left = (long)(deadline - jiffies);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (wait_event_killable_timeout(d->wait,
+			READ_ONCE(d->drain_state) != JF_DRAIN_PENDING,
+			left) < 0)
+			return -EINTR;
 	}
 }
 
-static void jf_dev_free_rcu(struct rcu_head *head)
-{
-	kfree(container_of(head, struct jf_dev, rcu));
-}
-
-/* After jf_dev_release(): drop the device; submitters may still see it. */
-void jf_dev_put(struct jf_dev *d)
-{
-	cancel_work_sync(&d->limit_work);
-	jf_bdev_close(&d->ref);
-	call_srcu(&jf_srcu, &d->rcu, jf_dev_free_rcu);
-}
+/* ---- removal ---------------------------------------------------------- */
 
 /*
- * A frozen disk that goes away (hot unplug, null_blk power off) breaks
- * the holds on it, so that its held writes are released to finish or fail
- * now rather than at the timeout.  Polled: no exported notifier reaches a
- * non-exclusive opener on every kernel we support.
+ * A held disk that goes away (hot unplug, null_blk power off) breaks the
+ * holds on it, so that its held writes are released to finish or fail now
+ * rather than at the timeout; a hold that joins it later is broken as it
+ * joins.  Polled: no exported notifier reaches a non-exclusive opener on
+ * every kernel we support.
  */
 static void jf_watch_fn(struct work_struct *work)
 {
@@ -436,8 +509,10 @@ static void jf_watch_fn(struct work_struct *work)
 		if (!d || d->removed || disk_live(d->disk))
 			continue;
 		d->removed = true;
-		pr_warn("%pg went away while frozen; breaking its holds\n",
-			d->bdev);
+		if (!d->nr_holders)
+			continue;
+		pr_warn("%s went away while frozen; breaking its holds\n",
+			d->name);
 		list_for_each_entry(h, &d->holds, dev_node)
 			jf_session_kick(h->session,
 					JETFREEZE_BROKEN_DEVICE_REMOVED);
@@ -447,10 +522,16 @@ static void jf_watch_fn(struct work_struct *work)
 	mutex_unlock(&jf_lock);
 }
 
+/*
+ * Module exit: nothing is held (every device in the table pins the
+ * module), the release workers are done.
+ */
 void jf_devs_exit(void)
 {
 	cancel_delayed_work_sync(&jf_watch);
-	srcu_barrier(&jf_srcu);
+	WARN_ON(atomic_read(&jf_nr_devs));
+	/* the old tables' call_rcu() callbacks are ours */
+	rcu_barrier();
 	kfree(rcu_dereference_protected(jf_table, 1));
 	RCU_INIT_POINTER(jf_table, NULL);
 }

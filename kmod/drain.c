@@ -2,26 +2,32 @@
 /*
  * Draining: once a group of devices holds new writes, wait until every
  * write that got past us before has completed, then flush each device's
- * write cache.
+ * write cache.  Each device is drained by the freeze that armed it; a
+ * freeze that joined a device another one armed waits for that drain.
  *
- *  1. An SRCU grace period: every submitter that passed a write through
- *     jf_submit_bio() has returned from the original submit_bio_noacct(),
- *     so the write is inside its driver: a blk-mq request holding a queue
- *     reference, or a bio a bio-based driver has taken.
+ *  0. A device re-armed while it released an ended hold: wait until that
+ *     hold's bios are all submitted, so that the steps below cover them.
+ *  1. Writes on their way (track.c): every write to these disks that we
+ *     let through has left submit_bio_noacct(), so it is inside its
+ *     driver: a blk-mq request holding a queue reference, or a bio a
+ *     bio-based driver has taken.  Writes to other devices are not waited
+ *     for.
  *  2. blk-mq: one queue freeze cycle waits for every request to finish.
  *     bio-based: poll the per-cpu in-flight write counters to zero, as dm
  *     suspend does.  Drivers that complete every bio inside ->submit_bio
- *     are done after step 1.  Some bio-based drivers count a write only
- *     once they pass it down (dm-crypt, dm-thin, NVMe multipath), so the
- *     counter is only as good as the driver: a stacked device is safe when
- *     the devices below it are frozen too, later in the same freeze, where
- *     whatever it still sends down waits.
- *  3. A flush bio of our own, which jf_hold_bio() recognises by its
- *     end_io and lets through.
+ *     are done after step 1.  A bio-based device that counts nothing
+ *     cannot be drained and is refused before anything is held
+ *     (jf_drain_check()).  Some bio-based drivers count a write only once
+ *     they pass it down (dm-crypt, dm-thin, NVMe multipath), so such a
+ *     device is only stable when the devices below it are frozen too,
+ *     later in the same freeze, where whatever it still sends down waits.
+ *  3. A flush bio of our own.  It carries no data, so the hook lets it
+ *     and the flushes a stacked driver makes of it pass, also to devices
+ *     another session holds.
  *
  * Every wait is bounded by the caller's deadline and ends on a fatal
- * signal.  Queues are never frozen while we wait for an SRCU grace period:
- * a submitter blocked in bio_queue_enter() would stall it.
+ * signal.  Queues are never frozen while we wait for writes in step 1: a
+ * submitter blocked in bio_queue_enter() would stall it.
  */
 #include "jetfreeze.h"
 
@@ -64,53 +70,6 @@ static unsigned long jf_slice(unsigned long deadline)
 	return clamp_t(long, left, 1, JF_WAIT_SLICE);
 }
 
-/*
- * An expedited grace period (a freeze is latency-critical: writers are
- * already waiting), run by a worker so that our wait can be bounded: a
- * submitter may be stuck anywhere.  A worker we stop waiting for finishes
- * on its own and frees its context; module exit drains jf_wq.
- */
-struct jf_barrier {
-	struct work_struct work;
-	struct completion done;
-	refcount_t ref;
-};
-
-static void jf_barrier_put(struct jf_barrier *b)
-{
-	if (refcount_dec_and_test(&b->ref))
-		kfree(b);
-}
-
-static void jf_barrier_fn(struct work_struct *work)
-{
-	struct jf_barrier *b = container_of(work, struct jf_barrier, work);
-
-	synchronize_srcu_expedited(&jf_srcu);
-	complete(&b->done);
-	jf_barrier_put(b);
-}
-
-static int jf_barrier(unsigned long deadline)
-{
-	struct jf_barrier *b = kmalloc(sizeof(*b), GFP_KERNEL);
-	int ret = 0;
-
-	if (!b)
-		return -ENOMEM;
-	INIT_WORK(&b->work, jf_barrier_fn);
-	init_completion(&b->done);
-	refcount_set(&b->ref, 2);	/* ours and the worker's */
-	queue_work(jf_wq, &b->work);
-	while (!wait_for_completion_timeout(&b->done, jf_slice(deadline))) {
-		ret = jf_wait_check(deadline);
-		if (ret)
-			break;
-	}
-	jf_barrier_put(b);
-	return ret;
-}
-
 static int jf_drain_mq(struct jf_hold **holds, unsigned int nr,
 		       unsigned long deadline, struct jf_hold **failed)
 {
@@ -126,7 +85,7 @@ static int jf_drain_mq(struct jf_hold **holds, unsigned int nr,
 	for (i = 0; i < nr; i++) {
 		struct request_queue *q;
 
-		if (holds[i]->joined || !holds[i]->mq)
+		if (!holds[i]->drains || !holds[i]->mq)
 			continue;
 		q = bdev_get_queue(holds[i]->dev->bdev);
 		for (j = 0; j < nq && queues[j] != q; j++)
@@ -146,7 +105,7 @@ static int jf_drain_mq(struct jf_hold **holds, unsigned int nr,
 		}
 		if (ret) {
 			for (i = 0; i < nr; i++)
-				if (holds[i]->mq && !holds[i]->joined &&
+				if (holds[i]->mq && holds[i]->drains &&
 				    bdev_get_queue(holds[i]->dev->bdev) ==
 				    queues[j])
 					*failed = holds[i];
@@ -175,6 +134,22 @@ static long jf_writes_in_flight(struct gendisk *disk)
 	return sum;
 }
 
+/*
+ * Before anything is held: a device a freeze could not drain is refused,
+ * saying how to make it drainable.  Only bio-based devices can be so.
+ */
+int jf_drain_check(struct jf_hold *h)
+{
+	struct block_device *bdev = h->ref.bdev;
+
+	if (h->mq || jf_driver_is_sync(bdev->bd_disk) ||
+	    jf_bio_based_accounts(bdev))
+		return 0;
+	pr_warn("%s: bio-based and does not count its writes in flight, so it cannot be drained; make it count them (echo 1 > /sys/block/%s/queue/iostats) or freeze only the devices below it\n",
+		h->name, bdev->bd_disk->disk_name);
+	return -EOPNOTSUPP;
+}
+
 static int jf_drain_bio_based(struct jf_hold *h, unsigned long deadline)
 {
 	struct block_device *bdev = h->dev->bdev;
@@ -182,14 +157,6 @@ static int jf_drain_bio_based(struct jf_hold *h, unsigned long deadline)
 
 	if (jf_driver_is_sync(bdev->bd_disk))
 		return 0;
-	if (!jf_bio_based_accounts(bdev)) {
-		/* what it still sends down waits at a frozen device below */
-		if (h->has_below)
-			return 0;
-		pr_warn("%s: bio-based and does not count its writes in flight; freeze it together with the devices below it\n",
-			h->name);
-		return -EOPNOTSUPP;
-	}
 	while (jf_writes_in_flight(bdev->bd_disk) > 0) {
 		ret = jf_wait_check(deadline);
 		if (ret)
@@ -197,9 +164,6 @@ static int jf_drain_bio_based(struct jf_hold *h, unsigned long deadline)
 		/* not msleep(): at HZ=250 it sleeps 8 ms, writers waiting */
 		usleep_range(200, 400);
 	}
-	if (!h->has_below)
-		pr_info("%s: frozen without the devices below it: writes its driver took but has not counted yet can still reach them\n",
-			h->name);
 	return 0;
 }
 
@@ -215,7 +179,7 @@ static void jf_flush_put(struct jf_flush *f)
 		kfree(f);
 }
 
-void jf_flush_endio(struct bio *bio)
+static void jf_flush_endio(struct bio *bio)
 {
 	struct jf_flush *f = bio->bi_private;
 
@@ -243,7 +207,7 @@ static int jf_flush(struct jf_hold **holds, unsigned int nr,
 		struct jf_flush *f;
 		struct bio *bio;
 
-		if (holds[i]->joined)
+		if (!holds[i]->drains)
 			continue;
 		f = kzalloc(sizeof(*f), GFP_KERNEL);
 		if (!f) {
@@ -281,8 +245,69 @@ static int jf_flush(struct jf_hold **holds, unsigned int nr,
 	return ret;
 }
 
+/* The distinct disks of the devices this freeze drains. */
+static unsigned int jf_drain_disks(struct jf_hold **holds, unsigned int nr,
+				   struct gendisk **disks)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct gendisk *disk;
+
+		if (!holds[i]->drains)
+			continue;
+		disk = holds[i]->dev->disk;
+		for (j = 0; j < n && disks[j] != disk; j++)
+			;
+		if (j == n)
+			disks[n++] = disk;
+	}
+	return n;
+}
+
+/* Steps 0 to 3 for the devices this freeze armed. */
+static int jf_drain_own(struct jf_hold **holds, unsigned int nr,
+			unsigned long deadline, struct jf_hold **failed)
+{
+	struct gendisk **disks;
+	unsigned int i, n;
+	int ret = 0;
+
+	for (i = 0; i < nr && !ret; i++) {
+		if (!holds[i]->drains)
+			continue;
+		ret = jf_dev_wait_rearmed(holds[i]->dev, deadline);
+		if (ret)
+			*failed = holds[i];
+	}
+	if (ret)
+		return ret;
+
+	disks = kcalloc(nr, sizeof(*disks), GFP_KERNEL);
+	if (!disks)
+		return -ENOMEM;
+	n = jf_drain_disks(holds, nr, disks);
+	ret = n ? jf_track_wait(disks, n, deadline) : 0;
+	kfree(disks);
+	if (ret)
+		return ret;
+
+	ret = jf_drain_mq(holds, nr, deadline, failed);
+	for (i = 0; i < nr && !ret; i++) {
+		if (!holds[i]->drains || holds[i]->mq)
+			continue;
+		ret = jf_drain_bio_based(holds[i], deadline);
+		if (ret)
+			*failed = holds[i];
+	}
+	if (!ret)
+		ret = jf_flush(holds, nr, deadline, failed);
+	return ret;
+}
+
 /*
- * Drain and flush a group of devices that are all holding by now; on
+ * Drain a group of devices that are all holding by now: those this freeze
+ * armed itself, then wait for the drains of those other freezes armed.  On
  * failure *@failed names the device at fault (or stays NULL).
  */
 int jf_drain(struct jf_hold **holds, unsigned int nr, unsigned long deadline,
@@ -291,19 +316,16 @@ int jf_drain(struct jf_hold **holds, unsigned int nr, unsigned long deadline,
 	unsigned int i;
 	int ret;
 
-	ret = jf_barrier(deadline);
-	if (ret)
-		return ret;
-
-	ret = jf_drain_mq(holds, nr, deadline, failed);
+	ret = jf_drain_own(holds, nr, deadline, failed);
+	for (i = 0; i < nr; i++)
+		if (holds[i]->drains)
+			jf_dev_drained(holds[i]->dev, ret);
 	for (i = 0; i < nr && !ret; i++) {
-		if (holds[i]->joined || holds[i]->mq)
+		if (holds[i]->drains)
 			continue;
-		ret = jf_drain_bio_based(holds[i], deadline);
+		ret = jf_dev_wait_drained(holds[i]->dev, deadline);
 		if (ret)
 			*failed = holds[i];
 	}
-	if (!ret)
-		ret = jf_flush(holds, nr, deadline, failed);
 	return ret;
 }

@@ -5,63 +5,31 @@
  * of the stack and again, nested, when dm, md, bio splitting or the
  * bio_set rescuer send it on.  Livepatch uses the same mechanism; it needs
  * no unexported symbol and writes into no other driver's structures.
+ *
+ * Only the bios a hold acts on are redirected (jf_bio_is_held_class()):
+ * reads, flushes without data and swap never enter the module, so they
+ * cost only the callback, and unloading never waits for them.
  */
 #include "jetfreeze.h"
 
 #include <linux/ftrace.h>
 #include <linux/module.h>
 
-/*
- * The original function.  Called from this module, so its ftrace callback
- * sees a parent inside us and does not redirect again.
- */
-static noinline void notrace jf_submit_original(struct bio *bio)
-{
-	submit_bio_noacct(bio);
-	/*
-	 * Keep the call above out of tail position: as a sibling call its
-	 * parent would be our caller's caller, the redirect would fire again
-	 * and we would recurse until the stack overflows.
-	 */
-	barrier();
-}
-
-/*
- * Reads pass straight on.  This SRCU only keeps our text alive under them
- * for module unload; a freeze never waits for it, so reads stuck anywhere
- * in the system cannot delay one.
- */
-static struct srcu_struct jf_pass_srcu;
-
-/*
- * Where submit_bio_noacct() calls land, and how released bios go back in:
- * hold the bio or pass it on.  For writes the jf_srcu read section spans
- * the original call, so that a freeze, after a grace period, knows every
- * write we let through has reached its driver.
- */
-void notrace jf_submit_bio(struct bio *bio)
-{
-	int idx;
-
-	if (!jf_bio_is_write_class(bio)) {
-		idx = srcu_read_lock(&jf_pass_srcu);
-		jf_submit_original(bio);
-		srcu_read_unlock(&jf_pass_srcu, idx);
-		return;
-	}
-	idx = srcu_read_lock(&jf_srcu);
-	if (!jf_hold_bio(bio))
-		jf_submit_original(bio);
-	srcu_read_unlock(&jf_srcu, idx);
-}
-
 static void notrace jf_ftrace_handler(unsigned long ip,
 				      unsigned long parent_ip,
 				      struct ftrace_ops *ops,
 				      struct ftrace_regs *fregs)
 {
-	if (!within_module(parent_ip, THIS_MODULE))
-		jf_ftrace_redirect(fregs, (unsigned long)jf_submit_bio);
+	struct bio *bio;
+
+	/* our own call of the original */
+	if (within_module(parent_ip, THIS_MODULE))
+		return;
+	/* NULL where the argument cannot be read: then redirect everything */
+	bio = jf_ftrace_first_arg(fregs);
+	if (bio && !jf_bio_is_held_class(bio))
+		return;
+	jf_ftrace_redirect(fregs, (unsigned long)jf_submit_bio);
 }
 
 static struct ftrace_ops jf_ops = {
@@ -109,14 +77,10 @@ int jf_hook_init(void)
 	unsigned long target = (unsigned long)submit_bio_noacct;
 	int ret;
 
-	ret = init_srcu_struct(&jf_pass_srcu);
-	if (ret)
-		return ret;
 	ret = ftrace_set_filter_ip(&jf_ops, target, 0, 0);
 	if (ret) {
 		pr_err("cannot trace submit_bio_noacct (error %d): this kernel has no usable dynamic ftrace, or ftrace shut itself down after an error\n",
 		       ret);
-		cleanup_srcu_struct(&jf_pass_srcu);
 		return ret;
 	}
 
@@ -130,26 +94,42 @@ int jf_hook_init(void)
 		else
 			pr_err("cannot hook submit_bio_noacct (error %d)\n",
 			       ret);
-		cleanup_srcu_struct(&jf_pass_srcu);
 		return ret;
 	}
 	return 0;
 }
 
-/* Nobody is left inside jf_submit_bio() once this returns. */
+/*
+ * Nobody is left inside the module's submit path once this returns.
+ *
+ * While the ops is registered the patched call site leads into our text,
+ * so we must not return before unregistering worked: if ftrace refuses
+ * (it shut itself down after an error), freeing the module would leave
+ * the next bio running freed code.  Keep trying instead, saying why; the
+ * module then stays in memory, and rmmod waits, until it works or the
+ * machine reboots.
+ */
 void jf_hook_exit(void)
 {
-	int ret = jf_test_fail(JF_TEST_UNHOOK) ? -ENODEV :
-		  unregister_ftrace_function(&jf_ops);
+	unsigned int tries = 0;
+	int ret;
 
-	if (ret)
-		pr_err("cannot unhook submit_bio_noacct (error %d)\n", ret);
+	for (;;) {
+		ret = jf_test_fail(JF_TEST_UNHOOK) ? -ENODEV :
+		      unregister_ftrace_function(&jf_ops);
+		if (!ret)
+			break;
+		if (!tries++)
+			pr_crit("cannot unhook submit_bio_noacct (error %d): its call still leads into this module, which stays in memory and tries again every second; if ftrace has failed for good, only a reboot removes it\n",
+				ret);
+		schedule_timeout_idle(HZ);
+	}
+	if (tries)
+		pr_info("unhooked submit_bio_noacct at attempt %u\n", tries + 1);
 	ftrace_free_filter(&jf_ops);
-	/* a redirected call may be between the trampoline and its lock... */
+	/* a redirected call may be between the trampoline and its record... */
 	synchronize_rcu_tasks();
-	synchronize_srcu(&jf_srcu);
-	synchronize_srcu(&jf_pass_srcu);
-	/* ...or between its unlock and its return */
+	jf_track_exit();
+	/* ...or between removing its record and its return */
 	synchronize_rcu_tasks();
-	cleanup_srcu_struct(&jf_pass_srcu);
 }

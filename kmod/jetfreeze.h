@@ -3,10 +3,9 @@
  * jetfreeze internals shared by the module's files.
  *
  * Lock order, outermost first:
- *   jf_file.lock -> jf_freeze_mutex -> jf_session.lock -> jf_lock
- *     -> jf_dev.lock (spinlock)
- * jf_srcu read sections nest inside anything; nobody waits for an SRCU
- * grace period while holding a queue frozen.
+ *   jf_file.lock -> jf_session.lock -> jf_lock -> jf_dev.lock (spinlock)
+ * A tracking bucket's spinlock (track.c) nests inside nothing and is never
+ * held across anything but list work.
  */
 #ifndef JETFREEZE_INTERNAL_H
 #define JETFREEZE_INTERNAL_H
@@ -21,16 +20,17 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
-#include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/jetfreeze.h>
 
 #include "compat.h"
 
 /*
- * The hung-task detector reports after 120 s: a writer never waits longer
- * than this, counted from the moment the first device of a freeze holds.
+ * The hung-task detector reports after 120 s: by default no write waits
+ * longer than this, counted from the moment its device started holding.
+ * hold_ceiling_sec may lower it, never raise it.
  */
 #define JF_TIMEOUT_CEILING_SEC		110
 /* Ended PERSIST holds nobody adopted are kept this many at most. */
@@ -41,25 +41,37 @@
 u32 jf_param_default_timeout_ms(void);
 u32 jf_param_max_timeout_ms(void);
 unsigned long jf_param_drain_timeout(void);	/* jiffies */
+unsigned long jf_param_hold_ceiling(void);	/* jiffies */
 u64 jf_param_max_held_bytes(void);
 u64 jf_param_max_held_bios(void);
 u32 jf_param_max_devices(void);
 
-extern struct srcu_struct jf_srcu;
 extern struct mutex jf_lock;
+/* expiry, limits and the removal watcher: nothing on it waits for I/O */
 extern struct workqueue_struct *jf_wq;
+/* releases of held writes, one work item per device, in parallel */
+extern struct workqueue_struct *jf_release_wq;
 
 enum jf_dev_state {
 	JF_DEV_HOLD,		/* write-class bios are queued */
-	JF_DEV_RELEASING,	/* still queued, the queue is being drained */
-	JF_DEV_PASS,		/* no longer holding; the object is going away */
+	JF_DEV_RELEASING,	/* no holder left; still queued, in order, while
+				 * the release worker empties the queue */
+	JF_DEV_PASS,		/* empty and leaving the table */
+};
+
+enum jf_drain_state {
+	JF_DRAIN_PENDING,	/* the freeze that armed the device drains it */
+	JF_DRAIN_DONE,
+	JF_DRAIN_FAILED,
 };
 
 /*
- * One held block device.  Shared by every session that freezes it; it
- * holds until its last holder lets go.
+ * One device the module holds writes of.  Shared by every session that
+ * freezes it; it holds until its last holder lets go, then releases its
+ * queue in order and leaves the table once the queue is empty.
  */
 struct jf_dev {
+	struct kref kref;	/* the table's, and each waiter's */
 	struct jf_bdev ref;
 	struct block_device *bdev;
 	struct gendisk *disk;
@@ -67,26 +79,39 @@ struct jf_dev {
 	sector_t start;		/* a partition's range on its disk */
 	sector_t nr_sects;
 	bool whole;
+	bool mq;
+	char name[BDEVNAME_SIZE];
 
-	spinlock_t lock;	/* the hold below; taken in the submit path */
+	spinlock_t lock;	/* the queue; taken in the submit path */
 	enum jf_dev_state state;
 	struct bio_list held;
-	u64 nr_held;
+	u64 nr_held;		/* in the queue now */
 	u64 bytes_held;
-	u64 total_bios;		/* ever held here, for per-session reports */
+	u64 total_bios;		/* ever queued, the base of holds' counts */
 	u64 total_bytes;
-	u64 limit_bios;		/* smallest limit among holders, 0: none */
-	u64 limit_bytes;
-	u32 limit_crossed;	/* JETFREEZE_BROKEN_HELD_* once crossed */
+	u64 trigger_bios;	/* the limit work runs past these totals */
+	u64 trigger_bytes;
+	u32 cap_crossed;	/* JETFREEZE_BROKEN_HELD_*: a module-wide cap */
+	bool limit_queued;
+	u64 release_left;	/* re-armed: bios of the last hold to let out */
+	u64 release_batch;	/* taken off the queue, being submitted */
+	u64 queued_seq;		/* bios queued, and bios released, ever */
+	u64 released_seq;
+	ktime_t released_at;	/* when released_seq last moved */
+	bool release_running;
 
 	/* under jf_lock */
 	unsigned int nr_holders;
 	struct list_head holds;
 	unsigned int slot;
 	bool removed;
+	unsigned long hold_start;	/* jiffies: began holding, or re-armed */
+	enum jf_drain_state drain_state;
+	int drain_err;
 
+	wait_queue_head_t wait;	/* drain_state, release_left, released_seq */
 	struct work_struct limit_work;
-	struct list_head release_node;
+	struct work_struct release_work;
 	struct rcu_head rcu;
 };
 
@@ -94,20 +119,26 @@ struct jf_dev {
 struct jf_hold {
 	struct jf_session *session;
 	struct jf_dev *dev;	/* while attached */
+	struct jf_dev *released;	/* we let it go last: its release is ours */
 	struct jf_bdev ref;	/* our open, until handed to a new jf_dev */
 	dev_t devt;
 	u32 stage;
 	u32 index;		/* in the caller's array */
 	bool mq;
-	bool joined;		/* another session already held the device */
-	bool has_below;		/* devices later in the freeze order */
-	u64 base_bios;
+	bool drains;		/* this freeze armed the device: drain it */
+	bool limit_hit;		/* broken by its own limit already */
+	u64 base_bios;		/* the device's totals when we joined */
 	u64 base_bytes;
+	u64 limit_bios;		/* the session's limits, 0: none */
+	u64 limit_bytes;
+	u64 release_seq;	/* the queue position our release must reach */
 	u64 held_bios;		/* set when detached */
 	u64 held_bytes;
 	struct list_head dev_node;
 	char name[BDEVNAME_SIZE];
 };
+
+struct jf_release_watch;
 
 enum jf_session_state {
 	JF_S_IDLE,
@@ -129,49 +160,91 @@ struct jf_session {
 	unsigned int nr_attached;
 	struct jf_hold *holds;
 	struct jf_hold **order;		/* holds in freeze order */
-	unsigned long hold_start;	/* jiffies, first device held */
+	unsigned long hold_start;	/* jiffies, our first device held */
+	unsigned long oldest_hold;	/* jiffies, earliest start among ours */
 	unsigned long deadline;		/* jiffies */
 	u64 frozen_since_ns;		/* CLOCK_REALTIME */
 	struct pid *holder;
 	char comm[TASK_COMM_LEN];
 
 	atomic_t broken;		/* first JETFREEZE_BROKEN_* wins */
+	u32 flags;			/* JETFREEZE_FREEZE_* */
 	u32 timeout_ms;
 	u64 limit_bytes;
 	u64 limit_bios;
 	ktime_t frozen_at;
 	ktime_t ended_at;
 	u64 drain_ns;
-	u64 release_ns;
 	u64 ended_seq;			/* orders orphans by age */
 
+	struct jf_release_watch *watch;	/* the releases of the last hold */
 	struct delayed_work expire_work;
 	struct work_struct free_work;
 };
 
-static inline bool jf_bio_is_write_class(const struct bio *bio)
+/*
+ * The bios a hold acts on: anything that can change a device's contents.
+ * A flush without data cannot (it only makes durable what completed, and
+ * nothing completes on a held device), and swap is in no image; both pass.
+ */
+static inline bool jf_bio_is_held_class(const struct bio *bio)
 {
-	return op_is_write(bio->bi_opf) || op_is_flush(bio->bi_opf) ||
-	       op_is_zone_mgmt(bio_op(bio));
+	if (bio->bi_opf & REQ_SWAP)
+		return false;
+	if (bio_op(bio) == REQ_OP_WRITE && !bio->bi_iter.bi_size)
+		return false;
+	return op_is_write(bio->bi_opf) || op_is_zone_mgmt(bio_op(bio));
 }
 
 /* hook.c: the redirect of submit_bio_noacct() */
 int jf_hook_init(void);
 void jf_hook_exit(void);
-void jf_submit_bio(struct bio *bio);
 
-/* dev.c: the table of held devices and the hold itself */
-bool jf_hold_bio(struct bio *bio);
+/* submit.c: where redirected bios land, and how held ones go back */
+void jf_submit_bio(struct bio *bio);
+void jf_submit_released(struct bio *bio, struct jf_dev *from);
+
+/* track.c: writes on their way through submit_bio_noacct() */
+#define JF_TRACK_DISKS		4
+struct jf_track {			/* on the submitter's stack */
+	struct hlist_node node;
+	struct task_struct *task;
+	long gen;			/* the drains it predates are later */
+	unsigned long since;		/* jiffies */
+	bool pinned;			/* holds a module reference */
+	unsigned int nr_disks;		/* > JF_TRACK_DISKS: any disk */
+	struct gendisk *disks[JF_TRACK_DISKS];
+};
+struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk);
+void jf_track_end(struct jf_track *self);
+int jf_track_init(void);
+void jf_track_exit(void);
+int jf_track_wait(struct gendisk **disks, unsigned int nr,
+		  unsigned long deadline);
+
+/* dev.c: the table of held devices, holders, limits, removal */
+bool jf_hold_bio(struct bio *bio, struct jf_dev *skip);
 int jf_devs_attach(struct jf_hold **holds, unsigned int nr);
-void jf_dev_detach(struct jf_hold *hold, struct list_head *to_release);
-void jf_dev_release(struct jf_dev *dev);
+void jf_dev_detach(struct jf_hold *hold);
+bool jf_disk_held(struct gendisk *disk);
 void jf_dev_put(struct jf_dev *dev);
+void jf_dev_leave_table(struct jf_dev *dev);
+void jf_dev_drained(struct jf_dev *dev, int err);
+int jf_dev_wait_drained(struct jf_dev *dev, unsigned long deadline);
 void jf_devs_exit(void);
+
+/* hold.c: the queue of one device and its release */
+bool jf_dev_hold(struct jf_dev *d, struct bio *bio);
+void jf_dev_start_release(struct jf_dev *d);
+void jf_dev_release_fn(struct work_struct *work);
+u64 jf_dev_release_mark(struct jf_dev *d);
+void jf_dev_wait_released(struct jf_dev *d, u64 seq, ktime_t *at);
+int jf_dev_wait_rearmed(struct jf_dev *d, unsigned long deadline);
 
 /* drain.c: wait for in-flight writes, then flush */
 int jf_drain(struct jf_hold **holds, unsigned int nr, unsigned long deadline,
 	     struct jf_hold **failed);
-void jf_flush_endio(struct bio *bio);
+int jf_drain_check(struct jf_hold *h);
 
 /* session.c */
 struct jf_session *jf_session_new(void);

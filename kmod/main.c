@@ -9,13 +9,14 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
-struct srcu_struct jf_srcu;
 DEFINE_MUTEX(jf_lock);
 struct workqueue_struct *jf_wq;
+struct workqueue_struct *jf_release_wq;
 
 static unsigned int default_timeout_sec = 10;
 static unsigned int max_timeout_sec = 70;
 static unsigned int drain_timeout_sec = 30;
+static unsigned int hold_ceiling_sec = JF_TIMEOUT_CEILING_SEC;
 static unsigned int max_held_mib;
 static unsigned int max_held_bios = 262144;
 static unsigned int max_devices = 256;
@@ -85,6 +86,9 @@ module_param_cb(drain_timeout_sec, &jf_seconds_ops, &drain_timeout_sec,
 		0644);
 MODULE_PARM_DESC(drain_timeout_sec,
 		 "How long a freeze waits for in-flight writes to finish before it fails, in seconds (default 30)");
+module_param_cb(hold_ceiling_sec, &jf_seconds_ops, &hold_ceiling_sec, 0644);
+MODULE_PARM_DESC(hold_ceiling_sec,
+		 "Longest a write waits at a held device, whatever the holds on it, counted from when the device began holding, in seconds (default and most 110, below the 120 s hung-task limit; lower it with a lower kernel.hung_task_timeout_secs)");
 module_param_cb(max_held_mib, &jf_count_ops, &max_held_mib, 0644);
 MODULE_PARM_DESC(max_held_mib,
 		 "Most MiB of writes held at once, all devices together, before the holds that cross it break (default 0: an eighth of RAM, at most 1024)");
@@ -111,6 +115,11 @@ unsigned long jf_param_drain_timeout(void)
 	return READ_ONCE(drain_timeout_sec) * HZ;
 }
 
+unsigned long jf_param_hold_ceiling(void)
+{
+	return READ_ONCE(hold_ceiling_sec) * HZ;
+}
+
 u64 jf_param_max_held_bytes(void)
 {
 	u64 mib = READ_ONCE(max_held_mib);
@@ -134,18 +143,24 @@ static int __init jf_init(void)
 {
 	int ret;
 
-	ret = init_srcu_struct(&jf_srcu);
-	if (ret)
-		return ret;
-	/* releases must run even when memory is short because of our hold */
+	/*
+	 * Expiries, limits and the watchers must run even when memory is
+	 * short because of what we hold; nothing on this queue waits for I/O.
+	 */
 	jf_wq = alloc_workqueue("jetfreeze", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
-	if (!jf_wq) {
+	/* releases sleep in the devices' queues: each device gets a worker */
+	jf_release_wq = alloc_workqueue("jetfreeze_release",
+					WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!jf_wq || !jf_release_wq) {
 		ret = -ENOMEM;
-		goto err_srcu;
+		goto err_wq;
 	}
-	ret = jf_hook_init();
+	ret = jf_track_init();
 	if (ret)
 		goto err_wq;
+	ret = jf_hook_init();
+	if (ret)
+		goto err_track;
 	ret = jf_testing_init();
 	if (ret)
 		goto err_hook;
@@ -164,26 +179,31 @@ err_testing:
 	jf_testing_exit();
 err_hook:
 	jf_hook_exit();
+	goto err_wq;
+err_track:
+	jf_track_exit();
 err_wq:
-	destroy_workqueue(jf_wq);
-err_srcu:
-	cleanup_srcu_struct(&jf_srcu);
+	if (jf_release_wq)
+		destroy_workqueue(jf_release_wq);
+	if (jf_wq)
+		destroy_workqueue(jf_wq);
 	return ret;
 }
 
 /*
- * Only reachable with no file open and nothing frozen: both pin the
- * module, so rmmod fails while anything is held.
+ * Only reachable with no file open, nothing held or releasing, no flush of
+ * ours pending and no write stuck in the hook for long: each pins the
+ * module, so rmmod fails while any is there.
  */
 static void __exit jf_exit(void)
 {
 	jf_ctl_exit();
-	jf_testing_exit();
 	jf_sessions_exit();
 	jf_hook_exit();
 	jf_devs_exit();
+	jf_testing_exit();
+	destroy_workqueue(jf_release_wq);
 	destroy_workqueue(jf_wq);
-	cleanup_srcu_struct(&jf_srcu);
 	pr_info("unloaded\n");
 }
 

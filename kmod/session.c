@@ -7,6 +7,12 @@
  * A session is referenced by the file that owns it and, while it is a
  * PERSIST hold whose report nobody collected, by the list itself.  While a
  * session holds devices it also pins the module.
+ *
+ * Freezes run in parallel; one that joins a device another freeze is
+ * still draining waits for that drain (dev.c).  Ending a hold never waits:
+ * each device whose last holder left releases its queue in a worker of its
+ * own (hold.c); THAW then waits for the releases it started, to report
+ * how long they took.
  */
 #include "jetfreeze.h"
 
@@ -18,12 +24,59 @@
 static LIST_HEAD(jf_sessions);
 static atomic64_t jf_last_id = ATOMIC64_INIT(0);
 static u64 jf_ended_seq;
-/* One FREEZE at a time: a joined device is then always fully drained. */
-static DEFINE_MUTEX(jf_freeze_mutex);
 
 static void jf_session_expire(struct work_struct *work);
 static void jf_session_free(struct work_struct *work);
 static void jf_orphans_trim(void);
+
+/*
+ * The releases one ended hold started, one per device it let go of last:
+ * a worker waits until each device let out what it held for the hold,
+ * then drops the devices, so that an ended hold whose report nobody
+ * collects pins nothing, and says how long that took.  Shared by the
+ * worker and the session.
+ */
+struct jf_release_watch {
+	struct kref kref;
+	struct work_struct work;
+	struct completion done;
+	ktime_t ended_at;
+	u64 release_ns;
+	unsigned int nr;
+	struct {
+		struct jf_dev *dev;
+		u64 seq;
+	} points[];
+};
+
+static void jf_release_watch_free(struct kref *kref)
+{
+	kfree(container_of(kref, struct jf_release_watch, kref));
+}
+
+static void jf_release_watch_put(struct jf_release_watch *w)
+{
+	if (w)
+		kref_put(&w->kref, jf_release_watch_free);
+}
+
+static void jf_release_watch_fn(struct work_struct *work)
+{
+	struct jf_release_watch *w = container_of(work,
+					struct jf_release_watch, work);
+	ktime_t last = w->ended_at, at;
+	unsigned int i;
+
+	for (i = 0; i < w->nr; i++) {
+		jf_dev_wait_released(w->points[i].dev, w->points[i].seq, &at);
+		if (ktime_after(at, last))
+			last = at;
+		jf_dev_put(w->points[i].dev);
+	}
+	w->release_ns = ktime_to_ns(ktime_sub(last, w->ended_at));
+	complete_all(&w->done);
+	jf_release_watch_put(w);
+}
 
 struct jf_session *jf_session_new(void)
 {
@@ -47,8 +100,14 @@ static void jf_session_clear_holds(struct jf_session *s)
 {
 	unsigned int i;
 
-	for (i = 0; i < s->nr_holds; i++)
+	for (i = 0; i < s->nr_holds; i++) {
 		jf_bdev_close(&s->holds[i].ref);
+		/* a freeze that failed let these go without a report */
+		if (s->holds[i].released)
+			jf_dev_put(s->holds[i].released);
+	}
+	jf_release_watch_put(s->watch);
+	s->watch = NULL;
 	kfree(s->holds);
 	kfree(s->order);
 	s->holds = NULL;
@@ -83,6 +142,10 @@ void jf_session_put(struct jf_session *s)
 	kref_put_mutex(&s->kref, jf_session_release, &jf_lock);
 }
 
+/*
+ * End the hold now, for @reason.  The flag comes first: a freeze arming
+ * the expiry after this looks at it again (jf_session_arm()).
+ */
 void jf_session_kick(struct jf_session *s, u32 reason)
 {
 	atomic_cmpxchg(&s->broken, JETFREEZE_BROKEN_NONE, reason);
@@ -125,29 +188,58 @@ static const char *jf_broken_name(u32 broken)
 }
 
 /*
- * Let go of every attached device, lowest stage last attached first, and
- * release what each device no longer held by anyone has queued.
+ * Let go of every attached device, lowest stage last attached first.  Each
+ * device no one else holds starts releasing its queue, in a worker of its
+ * own, so that no device waits for another's release.
  */
 static void jf_session_release_holds(struct jf_session *s)
 {
-	LIST_HEAD(to_release);
-	struct jf_dev *d, *tmp;
-	ktime_t start;
 	int i;
 
 	mutex_lock(&jf_lock);
 	for (i = (int)s->nr_attached - 1; i >= 0; i--)
-		jf_dev_detach(s->order[i], &to_release);
+		jf_dev_detach(s->order[i]);
 	s->nr_attached = 0;
 	mutex_unlock(&jf_lock);
+}
 
-	start = ktime_get();
-	list_for_each_entry_safe(d, tmp, &to_release, release_node) {
-		list_del_init(&d->release_node);
-		jf_dev_release(d);
-		jf_dev_put(d);
+/*
+ * Hand the devices this hold released to a new watch.  Without memory for
+ * one, the devices are dropped at once and the report says 0.
+ */
+static void jf_session_watch_release(struct jf_session *s)
+{
+	struct jf_release_watch *w;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < s->nr_holds; i++)
+		n += !!s->holds[i].released;
+	jf_release_watch_put(s->watch);
+	w = kzalloc(struct_size(w, points, n), GFP_NOIO);
+	s->watch = w;
+	if (w) {
+		kref_init(&w->kref);		/* the session's */
+		INIT_WORK(&w->work, jf_release_watch_fn);
+		init_completion(&w->done);
+		w->ended_at = s->ended_at;
 	}
-	s->release_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+	for (i = 0; i < s->nr_holds; i++) {
+		struct jf_hold *h = &s->holds[i];
+
+		if (!h->released)
+			continue;
+		if (w) {
+			w->points[w->nr].dev = h->released;
+			w->points[w->nr++].seq = h->release_seq;
+		} else {
+			jf_dev_put(h->released);
+		}
+		h->released = NULL;
+	}
+	if (w) {
+		kref_get(&w->kref);		/* the worker's */
+		queue_work(jf_release_wq, &w->work);
+	}
 }
 
 /* End a hold; s->lock held, state FROZEN. */
@@ -160,6 +252,7 @@ static void jf_session_end(struct jf_session *s, u32 reason)
 		atomic_cmpxchg(&s->broken, JETFREEZE_BROKEN_NONE, reason);
 	s->ended_at = ktime_get();
 	jf_session_release_holds(s);
+	jf_session_watch_release(s);
 
 	mutex_lock(&jf_lock);
 	s->state = JF_S_ENDED;
@@ -169,14 +262,14 @@ static void jf_session_end(struct jf_session *s, u32 reason)
 	jf_session_held(s, &bios, &bytes);
 	broken = atomic_read(&s->broken);
 	if (broken)
-		pr_warn("session %llu: hold broken (%s) after %lld ms; released %llu writes (%llu bytes) in %llu us; a snapshot taken meanwhile must be discarded\n",
+		pr_warn("session %llu: hold broken (%s) after %lld ms; releasing %llu writes (%llu bytes); a snapshot taken meanwhile must be discarded\n",
 			s->id, jf_broken_name(broken),
-			ktime_ms_delta(s->ended_at, s->frozen_at), bios, bytes,
-			div_u64(s->release_ns, NSEC_PER_USEC));
+			ktime_ms_delta(s->ended_at, s->frozen_at), bios, bytes);
 	else
-		pr_info("session %llu: thawed after %lld ms; released %llu writes (%llu bytes) in %llu us\n",
+		pr_info("session %llu: thawed after %lld ms; releasing %llu writes (%llu bytes)\n",
 			s->id, ktime_ms_delta(s->ended_at, s->frozen_at),
-			bios, bytes, div_u64(s->release_ns, NSEC_PER_USEC));
+			bios, bytes);
+	/* the devices it released pin the module until they are empty */
 	module_put(THIS_MODULE);
 }
 
@@ -215,7 +308,11 @@ static bool jf_same_group(const struct jf_hold *x, const struct jf_hold *y)
 	return x->stage == y->stage && x->mq == y->mq;
 }
 
-/* Open every device and put the holds in freeze order. */
+/*
+ * Open every device, refuse those a freeze cannot drain, write back each
+ * device's own page cache, and put the holds in freeze order.  Nothing
+ * is held yet.
+ */
 static int jf_session_prepare(struct jf_session *s,
 			      struct jetfreeze_freeze *req,
 			      const struct jetfreeze_device *devs)
@@ -231,6 +328,7 @@ static int jf_session_prepare(struct jf_session *s,
 	s->nr_attached = 0;
 	s->id = atomic64_inc_return(&jf_last_id);
 	atomic_set(&s->broken, JETFREEZE_BROKEN_NONE);
+	s->flags = req->flags;
 	s->limit_bytes = req->max_held_bytes;
 	s->limit_bios = req->max_held_bios;
 
@@ -253,11 +351,25 @@ static int jf_session_prepare(struct jf_session *s,
 		}
 		h->mq = queue_is_mq(bdev_get_queue(h->ref.bdev));
 		snprintf(h->name, sizeof(h->name), "%pg", h->ref.bdev);
+		ret = jf_drain_check(h);
+		if (ret) {
+			req->failed_index = i;
+			return ret;
+		}
+	}
+	/*
+	 * Dirty pages of a device's own cache (metadata some filesystems keep
+	 * there, buffered writes to the node) would be written back during
+	 * the hold and held, and an O_DIRECT read of their range waits for
+	 * that writeback: write them back while nothing is held.
+	 */
+	for (i = 0; i < nr; i++) {
+		ret = sync_blockdev(s->holds[i].ref.bdev);
+		if (ret)
+			pr_info("%s: writing back its page cache before the hold failed (error %d); going on\n",
+				s->holds[i].name, ret);
 	}
 	sort(s->order, nr, sizeof(*s->order), jf_hold_cmp, NULL);
-	for (i = 0; i < nr; i++)
-		s->order[i]->has_below =
-			!jf_same_group(s->order[i], s->order[nr - 1]);
 	return 0;
 }
 
@@ -267,24 +379,97 @@ static unsigned long jf_earlier(unsigned long a, unsigned long b)
 	return time_before(a, b) ? a : b;
 }
 
-/* No writer waits longer than the ceiling, from the first held device on. */
+/*
+ * No write waits at a device longer than the ceiling, counted from when
+ * the device began holding: a session that joined a device held before it
+ * ends when that device's oldest write must go.
+ */
 static unsigned long jf_session_ceiling(struct jf_session *s)
 {
-	return s->hold_start + JF_TIMEOUT_CEILING_SEC * HZ;
+	return s->oldest_hold + jf_param_hold_ceiling();
+}
+
+/*
+ * FREEZE_FS: the filesystems frozen before the drain, thawed by a worker
+ * once the devices hold.  A filesystem whose thaw writes (ext4 commits its
+ * superblock) finishes thawing only when the hold lets that write out, so
+ * the worker may wait that long; it keeps its own opens of the devices.
+ */
+struct jf_fs_thaw {
+	struct work_struct work;
+	unsigned int nr;
+	struct jf_bdev refs[];
+};
+
+static void jf_fs_thaw_fn(struct work_struct *work)
+{
+	struct jf_fs_thaw *fs = container_of(work, struct jf_fs_thaw, work);
+	int ret;
+
+	while (fs->nr--) {
+		ret = jf_fs_thaw(fs->refs[fs->nr].bdev);
+		if (ret)
+			pr_warn("%pg: thawing its filesystem failed (error %d)\n",
+				fs->refs[fs->nr].bdev, ret);
+		jf_bdev_close(&fs->refs[fs->nr]);
+	}
+	kfree(fs);
+}
+
+/*
+ * Freeze the filesystem of every device, top of the stack first.  Refused
+ * for a disk another session holds: its filesystem could not sync.
+ */
+static int jf_session_fs_freeze(struct jf_session *s,
+				struct jetfreeze_freeze *req,
+				struct jf_fs_thaw **out)
+{
+	struct jf_fs_thaw *fs;
+	unsigned int i;
+	int ret = 0;
+
+	fs = kzalloc(struct_size(fs, refs, s->nr_holds), GFP_KERNEL);
+	if (!fs)
+		return -ENOMEM;
+	INIT_WORK(&fs->work, jf_fs_thaw_fn);
+	*out = fs;
+	for (i = 0; i < s->nr_holds; i++) {
+		struct jf_hold *h = s->order[i];
+
+		if (jf_disk_held(h->ref.bdev->bd_disk)) {
+			pr_info("freeze by %s[%d]: %s is held by another session; its filesystem cannot be frozen now\n",
+				current->comm, task_tgid_nr(current), h->name);
+			ret = -EBUSY;
+		}
+		if (!ret)
+			ret = jf_bdev_open(h->devt, &fs->refs[fs->nr]);
+		if (!ret) {
+			ret = jf_fs_freeze(fs->refs[fs->nr].bdev);
+			if (ret) {
+				pr_warn("%s: freezing its filesystem failed (error %d)\n",
+					h->name, ret);
+				jf_bdev_close(&fs->refs[fs->nr]);
+			}
+		}
+		if (ret) {
+			req->failed_index = h->index;
+			return ret;
+		}
+		fs->nr++;
+	}
+	return 0;
 }
 
 /* Hold and drain group by group; on failure nothing stays held. */
 static int jf_session_hold_all(struct jf_session *s,
 			       struct jetfreeze_freeze *req)
 {
-	unsigned long deadline;
 	struct jf_hold *failed = NULL;
-	unsigned int i = 0, j;
+	unsigned int i = 0, j, k;
 	int ret = 0;
 
 	s->hold_start = jiffies;
-	deadline = jf_earlier(s->hold_start + jf_param_drain_timeout(),
-			      jf_session_ceiling(s));
+	s->oldest_hold = s->hold_start;
 	while (i < s->nr_holds) {
 		for (j = i + 1; j < s->nr_holds &&
 		     jf_same_group(s->order[i], s->order[j]); j++)
@@ -293,7 +478,14 @@ static int jf_session_hold_all(struct jf_session *s,
 		if (ret)
 			break;
 		s->nr_attached = j;
-		ret = jf_drain(&s->order[i], j - i, deadline, &failed);
+		/* a device we hold cannot be re-armed: its start stays */
+		for (k = i; k < j; k++)
+			s->oldest_hold = jf_earlier(s->oldest_hold,
+						    s->order[k]->dev->hold_start);
+		ret = jf_drain(&s->order[i], j - i,
+			       jf_earlier(s->hold_start + jf_param_drain_timeout(),
+					  jf_session_ceiling(s)),
+			       &failed);
 		if (ret)
 			break;
 		i = j;
@@ -309,18 +501,33 @@ static int jf_session_hold_all(struct jf_session *s,
 	return ret;
 }
 
+/*
+ * Arm the expiry for the deadline, then look at the broken flag again: a
+ * kick that came since the freeze began queued the expiry to run now, and
+ * arming could have pushed that back to the deadline.  A kick sets the
+ * flag before it queues, so one of the two always ends the hold at once.
+ */
+static void jf_session_arm(struct jf_session *s)
+{
+	jf_test_delay(JF_TEST_FREEZE_ARM);
+	mod_delayed_work(jf_wq, &s->expire_work,
+			 max_t(long, 0, (long)(s->deadline - jiffies)));
+	smp_mb();	/* the arming above, then the flag */
+	if (atomic_read(&s->broken))
+		mod_delayed_work(jf_wq, &s->expire_work, 0);
+}
+
 int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 		      const struct jetfreeze_device *devs)
 {
+	struct jf_fs_thaw *fs = NULL;
 	unsigned int noio;
 	char names[160];
-	unsigned long delay;
 	ktime_t start;
 	int ret;
 
-	if (mutex_lock_killable(&jf_freeze_mutex))
+	if (mutex_lock_killable(&s->lock))
 		return -EINTR;
-	mutex_lock(&s->lock);
 	if (s->state != JF_S_IDLE) {
 		ret = -EBUSY;
 		goto unlock;
@@ -330,14 +537,23 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 	 * Once the first group holds, reclaim waiting for writeback of a
 	 * held device would wait for us, and no timeout is armed yet.
 	 */
-	noio = memalloc_noio_save();
 	start = ktime_get();
 	ret = jf_session_prepare(s, req, devs);
+	if (!ret && (req->flags & JETFREEZE_FREEZE_FS))
+		ret = jf_session_fs_freeze(s, req, &fs);
 	if (!ret) {
 		jf_test_delay(JF_TEST_ATTACH);
+		noio = memalloc_noio_save();
 		ret = jf_session_hold_all(s, req);
+		memalloc_noio_restore(noio);
 	}
-	memalloc_noio_restore(noio);
+	if (fs) {
+		/* failed: nothing holds their writes any more, thaw now */
+		if (ret)
+			jf_fs_thaw_fn(&fs->work);
+		else
+			queue_work(jf_release_wq, &fs->work);
+	}
 	if (ret) {
 		jf_session_clear_holds(s);
 		goto unlock;
@@ -361,23 +577,22 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 		kref_get(&s->kref);
 	}
 	mutex_unlock(&jf_lock);
-	/* a limit or a removal may have broken the hold while it was made */
-	delay = atomic_read(&s->broken) ? 0 :
-		max_t(long, 0, (long)(s->deadline - jiffies));
-	jf_test_delay(JF_TEST_FREEZE_ARM);
-	mod_delayed_work(jf_wq, &s->expire_work, delay);
+	jf_session_arm(s);
 
 	req->session_id = s->id;
 	req->drain_ns = s->drain_ns;
 	req->failed_index = ~0U;
 	jf_session_names(s, names, sizeof(names));
-	pr_info("session %llu: %s[%d] froze %s in %llu us (drain and flush), timeout %u ms%s\n",
+	pr_info("session %llu: %s[%d] froze %s%s in %llu us (drain and flush), timeout %u ms%s%s\n",
 		s->id, s->comm, task_tgid_nr(current), names,
+		fs ? " and their filesystems" : "",
 		div_u64(s->drain_ns, NSEC_PER_USEC), s->timeout_ms,
+		time_before(jf_session_ceiling(s),
+			    jiffies + msecs_to_jiffies(s->timeout_ms)) ?
+		", cut short by a device held since before" : "",
 		s->persist ? ", persistent" : "");
 unlock:
 	mutex_unlock(&s->lock);
-	mutex_unlock(&jf_freeze_mutex);
 	return ret;
 }
 
@@ -388,6 +603,8 @@ unlock:
  */
 int jf_session_thaw(struct jf_session *s, struct jetfreeze_thaw *rep)
 {
+	u64 release_ns;
+	long left;
 	int ret = 0;
 
 	mutex_lock(&s->lock);
@@ -397,12 +614,31 @@ int jf_session_thaw(struct jf_session *s, struct jetfreeze_thaw *rep)
 		ret = -ENOENT;
 		goto unlock;
 	}
+	/*
+	 * The report says how long the release took: wait for it, but not
+	 * forever (a device may be stuck); it goes on without us.
+	 */
+	left = s->watch ? wait_for_completion_killable_timeout(&s->watch->done,
+						jf_param_drain_timeout()) : 1;
+	if (left < 0) {
+		ret = -EINTR;
+		goto unlock;
+	}
+	if (!s->watch) {
+		release_ns = 0;
+	} else if (left) {
+		release_ns = s->watch->release_ns;
+	} else {
+		release_ns = ktime_to_ns(ktime_sub(ktime_get(), s->ended_at));
+		pr_info("session %llu: its writes are still being released after %llu ms\n",
+			s->id, div_u64(release_ns, NSEC_PER_MSEC));
+	}
 	rep->session_id = s->id;
 	rep->broken = atomic_read(&s->broken);
 	rep->nr_devices = s->nr_holds;
 	jf_session_held(s, &rep->held_bios, &rep->held_bytes);
 	rep->frozen_ns = ktime_to_ns(ktime_sub(s->ended_at, s->frozen_at));
-	rep->release_ns = s->release_ns;
+	rep->release_ns = release_ns;
 unlock:
 	mutex_unlock(&s->lock);
 	return ret;

@@ -26,6 +26,7 @@ enum {
 	OPT_MAX_HELD_MIB = 0x100,
 	OPT_MAX_HELD_WRITES,
 	OPT_NO_STACK,
+	OPT_FS,
 };
 
 static const struct option jf_hold_longopts[] = {
@@ -33,6 +34,7 @@ static const struct option jf_hold_longopts[] = {
 	{ "max-held-mib", required_argument, NULL, OPT_MAX_HELD_MIB },
 	{ "max-held-writes", required_argument, NULL, OPT_MAX_HELD_WRITES },
 	{ "no-stack", no_argument, NULL, OPT_NO_STACK },
+	{ "fs", no_argument, NULL, OPT_FS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -98,6 +100,9 @@ static int jf_parse_hold_opts(int argc, char **argv, struct jf_hold_opts *o)
 		case OPT_NO_STACK:
 			o->no_stack = true;
 			break;
+		case OPT_FS:
+			o->fs = true;
+			break;
 		case 'v':
 			jf_verbose = true;
 			break;
@@ -116,18 +121,26 @@ static int jf_parse_hold_opts(int argc, char **argv, struct jf_hold_opts *o)
 	return optind;
 }
 
-static void jf_check_timeout(int fd, uint32_t timeout_ms)
+/* What the module can tell before the freeze: a clearer error than its. */
+static void jf_check_opts(int fd, const struct jf_hold_opts *o)
 {
 	struct jetfreeze_version v;
 
-	if (!timeout_ms)
-		return;
 	if (jfctl_version(fd, &v))
 		return;	/* the kernel will say */
-	if (timeout_ms > v.max_timeout_ms)
+	if (o->timeout_ms > v.max_timeout_ms)
 		errx(JF_EXIT_FAILURE,
 		     "timeout %.3f s is above the module's cap of %u s (parameter max_timeout_sec)",
-		     timeout_ms / 1000.0, v.max_timeout_ms / 1000);
+		     o->timeout_ms / 1000.0, v.max_timeout_ms / 1000);
+	if (o->fs && !(v.features & JETFREEZE_FEAT_FS_FREEZE))
+		errx(JF_EXIT_NO_MODULE,
+		     "the loaded module (%.32s) cannot freeze filesystems (--fs); it is too old",
+		     v.module_version);
+}
+
+static uint32_t jf_hold_flags(const struct jf_hold_opts *o)
+{
+	return o->fs ? JETFREEZE_FREEZE_FS : 0;
 }
 
 /*
@@ -177,6 +190,10 @@ static int jf_freeze_devset(int fd, struct jf_devset *set,
 	case ENODEV:
 		errx(JF_EXIT_FAILURE, "%s: no such block device", label);
 	case EBUSY:
+		if (out->failed_index < jf_devset_count(set))
+			errx(JF_EXIT_FAILURE,
+			     "%s: held by another hold, so its filesystem cannot be frozen now (--fs); nothing is frozen",
+			     label);
 		errx(JF_EXIT_FAILURE, "this session already holds devices");
 	case E2BIG:
 		errx(JF_EXIT_FAILURE, "too many devices (%u)",
@@ -236,9 +253,9 @@ int jf_cmd_run(int argc, char **argv)
 
 	set = jf_resolve(argv + first, sep - first, !o.no_stack);
 	fd = jf_open_node();
-	jf_check_timeout(fd, o.timeout_ms);
+	jf_check_opts(fd, &o);
 	jf_lock_memory();
-	jf_freeze_devset(fd, set, &o, 0, &out);
+	jf_freeze_devset(fd, set, &o, jf_hold_flags(&o), &out);
 	jf_devset_free(set);
 
 	/* like system(): the terminal's signals are the command's business */
@@ -290,8 +307,9 @@ int jf_cmd_freeze(int argc, char **argv)
 	}
 	set = jf_resolve(argv + first, argc - first, !o.no_stack);
 	fd = jf_open_node();
-	jf_check_timeout(fd, o.timeout_ms);
-	jf_freeze_devset(fd, set, &o, JETFREEZE_FREEZE_PERSIST, &out);
+	jf_check_opts(fd, &o);
+	jf_freeze_devset(fd, set, &o,
+			 JETFREEZE_FREEZE_PERSIST | jf_hold_flags(&o), &out);
 	jf_devset_free(set);
 	/* closing our file leaves the PERSIST hold to 'thaw' or its timeout */
 	close(fd);

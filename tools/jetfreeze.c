@@ -154,6 +154,8 @@ static void usage(void)
 	       "     --max-held-writes <n>  likewise, counted in write requests\n"
 	       "     --no-stack             freeze only the named devices, not those\n"
 	       "                            under them (dm, md, loop)\n"
+	       "     --fs                   freeze their filesystems first, so the held\n"
+	       "                            image mounts without journal replay\n"
 	       " -v, --verbose              say what happens, on stderr\n"
 	       "\n"
 	       " -h, --help                 display this help\n"

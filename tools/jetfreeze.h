@@ -23,6 +23,7 @@ struct jf_hold_opts {
 	uint64_t max_held_bytes;	/* 0: no limit of our own */
 	uint64_t max_held_bios;
 	bool no_stack;			/* only the named devices */
+	bool fs;			/* freeze the filesystems too */
 	bool verbose;
 };
 

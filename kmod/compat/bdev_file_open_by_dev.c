@@ -3,6 +3,7 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 
+struct block_device *jf_probe(dev_t devt);
 struct block_device *jf_probe(dev_t devt)
 {
 	struct file *file = bdev_file_open_by_dev(devt, BLK_OPEN_READ, NULL,

@@ -2,6 +2,7 @@
 /* 6.7: struct bdev_handle, released with bdev_release() */
 #include <linux/blkdev.h>
 
+void jf_probe(dev_t devt);
 void jf_probe(dev_t devt)
 {
 	struct bdev_handle *handle = bdev_open_by_dev(devt, BLK_OPEN_READ,

@@ -36,7 +36,7 @@
 
 #define JETFREEZE_NODE		"/dev/jetfreeze"
 #define JETFREEZE_ABI_MAJOR	1
-#define JETFREEZE_ABI_MINOR	0
+#define JETFREEZE_ABI_MINOR	1
 
 /*
  * 0xB9 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst;
@@ -50,6 +50,7 @@
 #define JETFREEZE_FEAT_PERSIST		(1ULL << 2)	/* FREEZE_PERSIST + ADOPT */
 #define JETFREEZE_FEAT_STAGES		(1ULL << 3)	/* jetfreeze_device.stage */
 #define JETFREEZE_FEAT_HOLD_LIMITS	(1ULL << 4)
+#define JETFREEZE_FEAT_FS_FREEZE	(1ULL << 5)	/* FREEZE_FS (ABI 1.1) */
 
 /**
  * struct jetfreeze_version - JETFREEZE_IOC_VERSION: ABI and limits
@@ -60,8 +61,9 @@
  * @features: out, JETFREEZE_FEAT_* bits
  * @default_timeout_ms: out, hold timeout when FREEZE passes 0
  * @max_timeout_ms: out, largest timeout FREEZE accepts
- * @max_held_bytes: out, module-wide cap on bytes held at once, all devices
- *	together; the device whose hold crosses it has its holds broken
+ * @max_held_bytes: out, module-wide cap on payload bytes held at once, all
+ *	devices together; the device whose hold crosses it has its holds
+ *	broken
  * @max_held_bios: out, the same for the number of held bios
  * @module_version: out, NUL-terminated module version string
  *
@@ -106,7 +108,20 @@ struct jetfreeze_device {
  * session that ADOPTed it thaws it or is closed.
  */
 #define JETFREEZE_FREEZE_PERSIST	(1U << 0)
-#define JETFREEZE_FREEZE_FLAGS		(JETFREEZE_FREEZE_PERSIST)
+/*
+ * Filesystem-consistent: before draining, freeze the filesystem on each
+ * device as FIFREEZE does (it syncs and blocks new changes); thaw it as
+ * soon as the devices hold.  The held image is then a cleanly frozen
+ * filesystem that mounts without journal replay.  A device without a
+ * filesystem is only synced.  EBUSY when a device is held by another
+ * session already (its filesystem could not sync).  A filesystem whose
+ * thaw writes (ext4 writes its superblock) finishes thawing only once the
+ * hold ends: until then its writers wait at the filesystem, not below it.
+ * Test JETFREEZE_FEAT_FS_FREEZE first.
+ */
+#define JETFREEZE_FREEZE_FS		(1U << 1)
+#define JETFREEZE_FREEZE_FLAGS		(JETFREEZE_FREEZE_PERSIST | \
+					 JETFREEZE_FREEZE_FS)
 
 /**
  * struct jetfreeze_freeze - JETFREEZE_IOC_FREEZE: drain, flush and hold
@@ -118,8 +133,10 @@ struct jetfreeze_device {
  * @nr_devices: in, number of entries at @devices, 1..max_devices
  * @devices: in, user pointer to @nr_devices struct jetfreeze_device
  * @max_held_bytes: in, break this hold (JETFREEZE_BROKEN_HELD_BYTES) when
- *	one of its devices holds more bytes; 0 means no limit of its own
- *	(the module-wide cap of jetfreeze_version still applies)
+ *	one of its devices has held more bytes of payload since this hold
+ *	began on it (what discards and the like name carries none); 0 means
+ *	no limit of its own (the module-wide cap of jetfreeze_version still
+ *	applies).  Only the hold whose own limit was crossed breaks.
  * @max_held_bios: in, the same for the number of held bios
  * @session_id: out, system-wide id of this hold (never 0, never reused
  *	while the module stays loaded)
@@ -131,19 +148,29 @@ struct jetfreeze_device {
  * Needs CAP_SYS_ADMIN.  All or nothing: on error nothing stays frozen.
  * On success every write submitted to the devices before the call has
  * completed and each device's write cache was flushed; from then on every
- * write, flush, discard, write-zeroes, secure-erase and zone command to
- * them is held (REQ_NOWAIT ones fail with EAGAIN) while reads pass.
+ * write, discard, write-zeroes, secure erase and zone command to them is
+ * held (REQ_NOWAIT ones fail with EAGAIN) while reads pass.  Flushes that
+ * carry no data pass (they cannot change what the devices hold), and so
+ * do swap writes (swap is in no image).  Before anything is held, each
+ * device's own page cache is written back.  A device another hold holds
+ * already is joined; a device another FREEZE is still draining is joined
+ * once that drain ends.  Freezes of unrelated devices do not wait for
+ * each other.
  *
  * Errors: EPERM no CAP_SYS_ADMIN; EBUSY this session already holds, or
- * holds an ended hold not yet collected by THAW; EINVAL bad flags, reserved
- * fields, timeout, nr_devices 0, duplicate device; E2BIG too many devices;
- * ENXIO/ENODEV no such block device; EFAULT bad pointer; ETIMEDOUT
- * in-flight writes did not drain in time; EOPNOTSUPP a bio-based device
- * whose in-flight writes cannot be counted (iostats off) with nothing
- * frozen after it; EIO the cache flush failed; EINTR fatal signal; ENOMEM.
+ * holds an ended hold not yet collected by THAW, or (FREEZE_FS) a device
+ * another hold holds; EINVAL bad flags, reserved fields, timeout,
+ * nr_devices 0, duplicate device; E2BIG too many devices; ENXIO/ENODEV no
+ * such block device; EFAULT bad pointer; ETIMEDOUT in-flight writes did not
+ * drain in time; EOPNOTSUPP a bio-based device that does not count its
+ * writes in flight (I/O accounting off: queue/iostats 0), which cannot be
+ * drained whatever else the freeze holds; EIO the cache flush failed;
+ * EINTR fatal signal; ENOMEM.
  *
- * No write waits more than 110 s, counted from when the first device
- * started holding: the hold ends at the earlier of that and the timeout.
+ * No write waits at a device more than 110 s (module parameter
+ * hold_ceiling_sec, at most 110), counted from when that device began
+ * holding: a hold ends at the earlier of that and its own timeout, so a
+ * hold that joins a device held before it may end before its timeout.
  */
 struct jetfreeze_freeze {
 	__u32 size;
@@ -178,12 +205,16 @@ struct jetfreeze_freeze {
  *	be discarded
  * @nr_devices: out, devices of the hold
  * @held_bios: out, write-class bios held on those devices during the hold
- * @held_bytes: out, their payload in bytes
+ * @held_bytes: out, their payload in bytes (discards and the like carry
+ *	none)
  * @frozen_ns: out, from the end of FREEZE to the end of the hold
- * @release_ns: out, time spent resubmitting held bios
+ * @release_ns: out, from the end of the hold until its devices had
+ *	resubmitted what they held for it; if that takes longer than
+ *	drain_timeout_sec, THAW returns then and this is the time so far
  *
  * Needs CAP_SYS_ADMIN.  Held bios are resubmitted in the order they were
- * submitted.  A hold that ended early (broken) is reported here once; the
+ * submitted, each device on its own; a device keeps queueing new writes
+ * behind the held ones until its queue is empty, so none overtakes them.  A hold that ended early (broken) is reported here once; the
  * session is then free for a new FREEZE.  ENOENT when the session holds
  * nothing and has no report pending.
  */
@@ -221,7 +252,7 @@ struct jetfreeze_thaw {
  * @frozen_since_ns: CLOCK_REALTIME when the freeze completed
  * @timeout_left_ms: time until the hold times out, 0 once ended
  * @held_bios: bios held on this device right now
- * @held_bytes: bytes held on this device right now
+ * @held_bytes: payload bytes held on this device right now
  * @holder_comm: NUL-terminated command name of the freezing process
  * @stage: the stage the device was frozen in
  * @reserved: zero
