@@ -85,7 +85,7 @@ bool notrace jf_hold_bio(struct bio *bio, struct jf_dev *skip)
 		/* a disk being removed gets its writes now, to finish or fail */
 		if (!disk_live(disk))
 			break;
-		/* false: it passes again; a re-armed twin may be further on */
+		/* false: it passes again; an overlapping device may be further on */
 		held = jf_dev_hold(d, bio);
 		if (held)
 			break;
@@ -136,6 +136,7 @@ static void jf_table_insert(struct jf_dev *d)
 	for (i = 0; i < t->size; i++) {
 		if (!jf_slot_locked(t, i)) {
 			d->slot = i;
+			d->in_table = true;
 			rcu_assign_pointer(t->slot[i], d);
 			/* after the slot: see jf_hold_bio()'s fast path */
 			atomic_inc(&jf_nr_devs);
@@ -150,6 +151,9 @@ void jf_dev_leave_table(struct jf_dev *d)
 {
 	struct jf_table *t = jf_table_locked();
 
+	if (WARN_ON_ONCE(!d->in_table || jf_slot_locked(t, d->slot) != d))
+		return;
+	d->in_table = false;
 	RCU_INIT_POINTER(t->slot[d->slot], NULL);
 	atomic_dec(&jf_nr_devs);
 }
@@ -461,10 +465,14 @@ void jf_dev_drained(struct jf_dev *d, int err)
 
 /*
  * A freeze that joined @d, armed by another freeze still draining it:
- * wait for that drain, bounded by @deadline.
+ * wait for that drain, bounded by @deadline.  When that drain failed (the
+ * other freeze timed out on another device, was killed, ran out of
+ * memory), the first joiner to see it takes the drain over: -EAGAIN, and
+ * @d is its to drain.  Never the other freeze's error.
  */
 int jf_dev_wait_drained(struct jf_dev *d, unsigned long deadline)
 {
+	bool ours = false;
 	long left;
 
 	for (;;) {
@@ -472,7 +480,15 @@ int jf_dev_wait_drained(struct jf_dev *d, unsigned long deadline)
 		case JF_DRAIN_DONE:
 			return 0;
 		case JF_DRAIN_FAILED:
-			return d->drain_err;
+			mutex_lock(&jf_lock);
+			if (d->drain_state == JF_DRAIN_FAILED) {
+				d->drain_state = JF_DRAIN_PENDING;
+				ours = true;
+			}
+			mutex_unlock(&jf_lock);
+			if (ours)
+				return -EAGAIN;
+			break;
 		default:
 			break;
 		}
@@ -480,10 +496,37 @@ int jf_dev_wait_drained(struct jf_dev *d, unsigned long deadline)
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (wait_event_killable_timeout(d->wait,
-			READ_ONCE(d->drain_state) != JF_DRAIN_PENDING,
+			smp_load_acquire(&d->drain_state) != JF_DRAIN_PENDING,
 			left) < 0)
 			return -EINTR;
 	}
+}
+
+/*
+ * The earliest start among the devices of @disk in the table, holding or
+ * still releasing writes, and @start: a write held by one of them may be
+ * held again by
+ * another (a partition and its whole disk), and no write waits longer than
+ * the ceiling counted from its first hold.
+ */
+unsigned long jf_disk_oldest_hold(struct gendisk *disk, unsigned long start)
+{
+	struct jf_table *t;
+	unsigned int i;
+
+	mutex_lock(&jf_lock);
+	t = jf_table_locked();
+	for (i = 0; t && i < t->size; i++) {
+		struct jf_dev *d = jf_slot_locked(t, i);
+
+		/* an empty entry on its way out holds nothing back */
+		if (d && d->disk == disk && (d->nr_holders ||
+					     READ_ONCE(d->nr_held)) &&
+		    time_before(d->hold_start, start))
+			start = d->hold_start;
+	}
+	mutex_unlock(&jf_lock);
+	return start;
 }
 
 /* ---- removal ---------------------------------------------------------- */

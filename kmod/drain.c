@@ -32,6 +32,8 @@
 #include "jetfreeze.h"
 
 #include <linux/delay.h>
+#include <linux/kernfs.h>
+#include <linux/sysfs.h>
 #include <linux/module.h>
 #include <linux/part_stat.h>
 #include <linux/sched/signal.h>
@@ -148,6 +150,45 @@ int jf_drain_check(struct jf_hold *h)
 	pr_warn("%s: bio-based and does not count its writes in flight, so it cannot be drained; make it count them (echo 1 > /sys/block/%s/queue/iostats) or freeze only the devices below it\n",
 		h->name, bdev->bd_disk->disk_name);
 	return -EOPNOTSUPP;
+}
+
+/* Is @lower one of @h's slaves (its sysfs "slaves" directory names it)? */
+static bool jf_is_below(struct jf_hold *h, struct jf_hold *lower)
+{
+	struct kobject *slaves = h->ref.bdev->bd_disk->slave_dir;
+	struct kernfs_node *kn;
+
+	if (!slaves)
+		return false;
+	kn = sysfs_get_dirent(slaves->sd, lower->name);
+	kernfs_put(kn);
+	return kn;
+}
+
+/*
+ * Before anything is held, with the holds in freeze order: a bio-based
+ * device that counts a write only once it passes it down (dm-crypt,
+ * dm-thin, dm-cache, NVMe multipath) and has none of the devices below it
+ * in this freeze may see a write it took before the freeze land on them
+ * during the hold.  Say so: a stable image needs them frozen too.
+ */
+void jf_drain_check_below(struct jf_hold **order, unsigned int nr)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nr; i++) {
+		struct jf_hold *h = order[i];
+		bool below = false;
+
+		if (h->mq || jf_driver_is_sync(h->ref.bdev->bd_disk))
+			continue;
+		for (j = i + 1; j < nr && !below; j++)
+			below = order[j]->stage > h->stage &&
+				jf_is_below(h, order[j]);
+		if (!below)
+			pr_warn("%s: frozen without any of the devices below it; a write its driver took but passes down later (dm-crypt, dm-thin, dm-cache...) can still reach them during the hold: freeze them too, in a later stage\n",
+				h->name);
+	}
 }
 
 static int jf_drain_bio_based(struct jf_hold *h, unsigned long deadline)
@@ -324,7 +365,13 @@ int jf_drain(struct jf_hold **holds, unsigned int nr, unsigned long deadline,
 		if (holds[i]->drains)
 			continue;
 		ret = jf_dev_wait_drained(holds[i]->dev, deadline);
-		if (ret)
+		if (ret == -EAGAIN) {
+			/* its drain failed: ours now */
+			holds[i]->drains = true;
+			ret = jf_drain_own(&holds[i], 1, deadline, failed);
+			jf_dev_drained(holds[i]->dev, ret);
+		}
+		if (ret && !*failed)
 			*failed = holds[i];
 	}
 	return ret;

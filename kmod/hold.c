@@ -101,7 +101,11 @@ void jf_dev_start_release(struct jf_dev *d)
 	spin_lock_irq(&d->lock);
 	d->state = JF_DEV_RELEASING;
 	spin_unlock_irq(&d->lock);
-	/* the worker's reference; it may be running still, then it goes on */
+	/*
+	 * The worker's reference.  A run already queued goes on; a run
+	 * still running makes queue_work() queue another after it, which
+	 * finds the queue empty, or leaves the table if the first did not.
+	 */
 	kref_get(&d->kref);
 	if (!queue_work(jf_release_wq, &d->release_work))
 		jf_dev_put(d);
@@ -173,8 +177,9 @@ void jf_dev_release_fn(struct work_struct *work)
 
 	mutex_lock(&jf_lock);
 	spin_lock_irq(&d->lock);
-	/* a freeze may have re-armed it since: then it stays */
-	gone = d->state == JF_DEV_PASS && !d->nr_holders;
+	/* a freeze may have re-armed it since: then it stays; an earlier run
+	 * may have taken it out already */
+	gone = d->in_table && d->state == JF_DEV_PASS && !d->nr_holders;
 	spin_unlock_irq(&d->lock);
 	if (gone)
 		jf_dev_leave_table(d);
@@ -183,17 +188,6 @@ void jf_dev_release_fn(struct work_struct *work)
 	if (gone)
 		jf_dev_put(d);		/* the table's */
 	jf_dev_put(d);			/* ours */
-}
-
-/* The queue position a hold's release must reach: what it had queued. */
-u64 jf_dev_release_mark(struct jf_dev *d)
-{
-	u64 seq;
-
-	spin_lock_irq(&d->lock);
-	seq = d->queued_seq;
-	spin_unlock_irq(&d->lock);
-	return seq;
 }
 
 static bool jf_dev_released_to(struct jf_dev *d, u64 seq, ktime_t *at)

@@ -51,6 +51,11 @@ extern struct mutex jf_lock;
 extern struct workqueue_struct *jf_wq;
 /* releases of held writes, one work item per device, in parallel */
 extern struct workqueue_struct *jf_release_wq;
+/*
+ * waits for other work to progress (a release to end, a filesystem thaw
+ * whose write a hold holds): never on a rescuer that releases depend on
+ */
+extern struct workqueue_struct *jf_wait_wq;
 
 enum jf_dev_state {
 	JF_DEV_HOLD,		/* write-class bios are queued */
@@ -98,12 +103,12 @@ struct jf_dev {
 	u64 queued_seq;		/* bios queued, and bios released, ever */
 	u64 released_seq;
 	ktime_t released_at;	/* when released_seq last moved */
-	bool release_running;
 
 	/* under jf_lock */
 	unsigned int nr_holders;
 	struct list_head holds;
 	unsigned int slot;
+	bool in_table;
 	bool removed;
 	unsigned long hold_start;	/* jiffies: began holding, or re-armed */
 	enum jf_drain_state drain_state;
@@ -160,7 +165,7 @@ struct jf_session {
 	unsigned int nr_attached;
 	struct jf_hold *holds;
 	struct jf_hold **order;		/* holds in freeze order */
-	unsigned long hold_start;	/* jiffies, our first device held */
+	unsigned long hold_start;	/* jiffies, writers began to wait */
 	unsigned long oldest_hold;	/* jiffies, earliest start among ours */
 	unsigned long deadline;		/* jiffies */
 	u64 frozen_since_ns;		/* CLOCK_REALTIME */
@@ -205,17 +210,19 @@ void jf_submit_bio(struct bio *bio);
 void jf_submit_released(struct bio *bio, struct jf_dev *from);
 
 /* track.c: writes on their way through submit_bio_noacct() */
-#define JF_TRACK_DISKS		4
+#define JF_TRACK_DISKS		8
 struct jf_track {			/* on the submitter's stack */
 	struct hlist_node node;
 	struct task_struct *task;
+	struct jf_dev *skip;		/* the device releasing this bio */
 	long gen;			/* the drains it predates are later */
 	unsigned long since;		/* jiffies */
 	bool pinned;			/* holds a module reference */
 	unsigned int nr_disks;		/* > JF_TRACK_DISKS: any disk */
 	struct gendisk *disks[JF_TRACK_DISKS];
 };
-struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk);
+struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk,
+				struct jf_dev *skip);
 void jf_track_end(struct jf_track *self);
 int jf_track_init(void);
 void jf_track_exit(void);
@@ -231,13 +238,13 @@ void jf_dev_put(struct jf_dev *dev);
 void jf_dev_leave_table(struct jf_dev *dev);
 void jf_dev_drained(struct jf_dev *dev, int err);
 int jf_dev_wait_drained(struct jf_dev *dev, unsigned long deadline);
+unsigned long jf_disk_oldest_hold(struct gendisk *disk, unsigned long start);
 void jf_devs_exit(void);
 
 /* hold.c: the queue of one device and its release */
 bool jf_dev_hold(struct jf_dev *d, struct bio *bio);
 void jf_dev_start_release(struct jf_dev *d);
 void jf_dev_release_fn(struct work_struct *work);
-u64 jf_dev_release_mark(struct jf_dev *d);
 void jf_dev_wait_released(struct jf_dev *d, u64 seq, ktime_t *at);
 int jf_dev_wait_rearmed(struct jf_dev *d, unsigned long deadline);
 
@@ -245,6 +252,7 @@ int jf_dev_wait_rearmed(struct jf_dev *d, unsigned long deadline);
 int jf_drain(struct jf_hold **holds, unsigned int nr, unsigned long deadline,
 	     struct jf_hold **failed);
 int jf_drain_check(struct jf_hold *h);
+void jf_drain_check_below(struct jf_hold **order, unsigned int nr);
 
 /* session.c */
 struct jf_session *jf_session_new(void);

@@ -12,6 +12,7 @@
 DEFINE_MUTEX(jf_lock);
 struct workqueue_struct *jf_wq;
 struct workqueue_struct *jf_release_wq;
+struct workqueue_struct *jf_wait_wq;
 
 static unsigned int default_timeout_sec = 10;
 static unsigned int max_timeout_sec = 70;
@@ -151,7 +152,12 @@ static int __init jf_init(void)
 	/* releases sleep in the devices' queues: each device gets a worker */
 	jf_release_wq = alloc_workqueue("jetfreeze_release",
 					WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	if (!jf_wq || !jf_release_wq) {
+	/*
+	 * Waits on other work: on a shared rescuer they could sit in front
+	 * of the very release they wait for.
+	 */
+	jf_wait_wq = alloc_workqueue("jetfreeze_wait", WQ_UNBOUND, 0);
+	if (!jf_wq || !jf_release_wq || !jf_wait_wq) {
 		ret = -ENOMEM;
 		goto err_wq;
 	}
@@ -183,6 +189,8 @@ err_hook:
 err_track:
 	jf_track_exit();
 err_wq:
+	if (jf_wait_wq)
+		destroy_workqueue(jf_wait_wq);
 	if (jf_release_wq)
 		destroy_workqueue(jf_release_wq);
 	if (jf_wq)
@@ -202,6 +210,7 @@ static void __exit jf_exit(void)
 	jf_hook_exit();
 	jf_devs_exit();
 	jf_testing_exit();
+	destroy_workqueue(jf_wait_wq);
 	destroy_workqueue(jf_release_wq);
 	destroy_workqueue(jf_wq);
 	pr_info("unloaded\n");

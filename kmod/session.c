@@ -238,7 +238,7 @@ static void jf_session_watch_release(struct jf_session *s)
 	}
 	if (w) {
 		kref_get(&w->kref);		/* the worker's */
-		queue_work(jf_release_wq, &w->work);
+		queue_work(jf_wait_wq, &w->work);
 	}
 }
 
@@ -370,6 +370,7 @@ static int jf_session_prepare(struct jf_session *s,
 				s->holds[i].name, ret);
 	}
 	sort(s->order, nr, sizeof(*s->order), jf_hold_cmp, NULL);
+	jf_drain_check_below(s->order, nr);
 	return 0;
 }
 
@@ -468,7 +469,6 @@ static int jf_session_hold_all(struct jf_session *s,
 	unsigned int i = 0, j, k;
 	int ret = 0;
 
-	s->hold_start = jiffies;
 	s->oldest_hold = s->hold_start;
 	while (i < s->nr_holds) {
 		for (j = i + 1; j < s->nr_holds &&
@@ -478,10 +478,13 @@ static int jf_session_hold_all(struct jf_session *s,
 		if (ret)
 			break;
 		s->nr_attached = j;
-		/* a device we hold cannot be re-armed: its start stays */
+		/*
+		 * The oldest start on each disk: a device we hold cannot be
+		 * re-armed, so it stays.
+		 */
 		for (k = i; k < j; k++)
-			s->oldest_hold = jf_earlier(s->oldest_hold,
-						    s->order[k]->dev->hold_start);
+			s->oldest_hold = jf_disk_oldest_hold(
+				s->order[k]->dev->disk, s->oldest_hold);
 		ret = jf_drain(&s->order[i], j - i,
 			       jf_earlier(s->hold_start + jf_param_drain_timeout(),
 					  jf_session_ceiling(s)),
@@ -539,6 +542,8 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 	 */
 	start = ktime_get();
 	ret = jf_session_prepare(s, req, devs);
+	/* writers wait from here: at the filesystems, or at the devices */
+	s->hold_start = jiffies;
 	if (!ret && (req->flags & JETFREEZE_FREEZE_FS))
 		ret = jf_session_fs_freeze(s, req, &fs);
 	if (!ret) {
@@ -552,7 +557,7 @@ int jf_session_freeze(struct jf_session *s, struct jetfreeze_freeze *req,
 		if (ret)
 			jf_fs_thaw_fn(&fs->work);
 		else
-			queue_work(jf_release_wq, &fs->work);
+			queue_work(jf_wait_wq, &fs->work);
 	}
 	if (ret) {
 		jf_session_clear_holds(s);

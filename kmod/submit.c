@@ -28,7 +28,10 @@ static void notrace jf_submit(struct bio *bio, struct jf_dev *skip)
 	struct jf_track self, *t;
 
 	/* once held, the bio may complete and go at any moment */
-	t = jf_track_begin(&self, bio->bi_bdev->bd_disk);
+	t = jf_track_begin(&self, bio->bi_bdev->bd_disk, skip);
+	/* a piece of a released bio, resubmitted while it is dispatched */
+	if (t != &self)
+		skip = t->skip;
 	if (!jf_hold_bio(bio, skip))
 		jf_submit_original(bio);
 	if (t == &self)
@@ -44,7 +47,9 @@ void notrace jf_submit_bio(struct bio *bio)
 /*
  * A bio @from held goes back in.  Another device may hold it now (a write
  * through a whole-disk node that also crosses another held partition, a
- * clone on its way down), but not @from, which lets it out in order.
+ * clone on its way down), but not @from, which lets it out in order; nor
+ * does @from hold the pieces of it that are resubmitted while it is
+ * dispatched (a split remainder, a stacked driver's remainder).
  */
 void jf_submit_released(struct bio *bio, struct jf_dev *from)
 {

@@ -14,7 +14,8 @@
  * md) sends its bios down from inside the outermost call (current->bio_list
  * is set then), and that call dispatches them before it returns: those
  * nested calls add their disk to the outermost record instead of making
- * records of their own.  A drain waits until no record older than the
+ * records of their own.  Past JF_TRACK_DISKS disks (a stripe over many)
+ * the record stands for every disk.  A drain waits until no record older than the
  * drain names one of its disks.
  *
  * The records also keep module unload safe (a submitter sleeping in the
@@ -68,13 +69,17 @@ static void jf_track_note(struct jf_track *t, struct gendisk *disk)
 /*
  * Record a write to @disk before deciding whether to hold it.  Returns the
  * record that covers it: @self when this is the outermost call of the task,
- * which must then call jf_track_end(), or the outer call's record.
+ * which must then call jf_track_end(), or the outer call's record.  @skip,
+ * the device releasing the bio of an outermost call, stays with the record
+ * for the calls nested in it: the pieces of a released bio the block layer
+ * or a stacked driver resubmits keep its place.
  *
  * A drain publishes its hold before it scans the table under the bucket
  * locks, and we decide after taking our bucket's lock: either the scan
  * sees this record, or we see the hold.
  */
-struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk)
+struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk,
+				struct jf_dev *skip)
 {
 	struct jf_track_bucket *b = jf_track_bucket(current);
 	struct jf_track *t;
@@ -91,6 +96,7 @@ struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk)
 		}
 	}
 	self->task = current;
+	self->skip = skip;
 	/* acquire: a drain's hold, published before its bump, is seen */
 	self->gen = atomic_long_read_acquire(&jf_track_gen);
 	self->since = jiffies;

@@ -154,8 +154,11 @@ struct jetfreeze_device {
  * do swap writes (swap is in no image).  Before anything is held, each
  * device's own page cache is written back.  A device another hold holds
  * already is joined; a device another FREEZE is still draining is joined
- * once that drain ends.  Freezes of unrelated devices do not wait for
- * each other.
+ * once that drain ends (or drained by this FREEZE, if that one failed).
+ * Freezes of unrelated devices do not wait for each other.  A stacked
+ * bio-based device whose driver counts a write only once it passes it
+ * down (dm-crypt, dm-thin) is stable only with the devices below it frozen
+ * in later stages; without any of them the kernel log warns.
  *
  * Errors: EPERM no CAP_SYS_ADMIN; EBUSY this session already holds, or
  * holds an ended hold not yet collected by THAW, or (FREEZE_FS) a device
@@ -168,9 +171,10 @@ struct jetfreeze_device {
  * EINTR fatal signal; ENOMEM.
  *
  * No write waits at a device more than 110 s (module parameter
- * hold_ceiling_sec, at most 110), counted from when that device began
- * holding: a hold ends at the earlier of that and its own timeout, so a
- * hold that joins a device held before it may end before its timeout.
+ * hold_ceiling_sec, at most 110), counted from when the oldest hold on its
+ * disk began (from the filesystem freeze with FREEZE_FS): a hold ends at
+ * the earlier of that and its own timeout, so a hold that joins a device
+ * held before it may end before its timeout.
  */
 struct jetfreeze_freeze {
 	__u32 size;
