@@ -9,6 +9,9 @@
 #   make check           installs what is missing, then runs every test
 #   make demo            installs what is missing, then the demonstration
 #   make bench           installs what is missing, then the benchmarks
+#   make check-debug     the VM suite on the rig's debug kernel (KASAN,
+#                        lockdep...; built and cached on first use)
+#   make soak            the soak of Documentation/reliability.md
 
 VERSION := $(shell cat $(CURDIR)/VERSION)
 export VERSION
@@ -27,7 +30,7 @@ endif
 KERNELS ?= 6.1 6.12
 
 .PHONY: all userspace lib tools sqlite tests kmod deps check unit vmcheck demo \
-	bench install dkms-install clean
+	bench install dkms-install clean check-debug soak
 
 all: userspace
 
@@ -64,6 +67,17 @@ unit: userspace
 
 vmcheck: deps userspace
 	@tests/run-all --vm-only $(KERNELS)
+
+# The VM suite on a kernel with KASAN, lockdep, DEBUG_ATOMIC_SLEEP, KFENCE
+# and DEBUG_OBJECTS (tests/vm/debug-kernel; the first run builds it, about
+# half an hour).  Any report the kernel makes fails it.
+check-debug: deps userspace
+	@tests/run-all --debug
+
+# Not in check: about an hour and a half.  KERNEL: a series (6.12).
+KERNEL ?= 6.12
+soak: deps userspace
+	@tests/soak/run --kernel $(KERNEL)
 
 demo: deps
 	@$(MAKE) userspace

@@ -6,7 +6,7 @@
 jftest hold -t 30000 -r "$T/ra" -u "$T/ga" /dev/vdb /dev/vdc >"$T/a.out" &
 a=$!
 wait_for 20 test -f "$T/ra"
-jftest hold -t 1500 -r "$T/rb" -u "$T/gb" /dev/vdc >"$T/b.out" &
+jftest hold -t 4000 -r "$T/rb" -u "$T/gb" /dev/vdc >"$T/b.out" &
 b=$!
 wait_for 20 test -f "$T/rb"
 check "joining a held device is quick" sh -c "[ \$(sed -n 's/^freeze=ok ms=\([0-9]*\).*/\1/p' $T/b.out) -lt 5000 ]"
@@ -14,7 +14,7 @@ expect "three status entries" "$(frozen_count)" 3
 bg_write c1 /dev/vdc 0
 check "shared device holds" held c1 1
 # B times out, A still holds vdc
-sleep 2
+sleep 4
 touch "$T/gb"; wait "$b"
 check "B's report: broken by its own timeout" grep -q "broken=1" "$T/b.out"
 check "B counted the write it held" grep -q "held_bios=1" "$T/b.out"

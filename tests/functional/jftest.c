@@ -13,8 +13,8 @@
  *       -b N       max held bios      -B BYTES    max held bytes
  *       -s STAGE   stage of the next DEV (repeatable)
  *       -r FILE    touch FILE once frozen
- *     prints "freeze=... at=MS" and "thaw=... at=MS", MS the uptime in ms
- *     when FREEZE returned and when THAW was called
+ *     prints "freeze=... at=MS", "thawing at=MS" and "thaw=... at=MS", MS
+ *     the uptime in ms when FREEZE returned, when THAW was called (twice)
  *   jftest write [-n] [-d] [-c N] [-s BS] [-x BYTE] DEV OFFSET
  *                                  N writes of BS bytes; -d O_DIRECT, -n
  *                                  RWF_NOWAIT; prints "ok at=MS" (MS: the
@@ -580,6 +580,7 @@ static int cmd_hold(int argc, char **argv)
 
 	thaw_req(&t);
 	thaw_at = uptime_ms();
+	printf("thawing at=%lld\n", thaw_at);
 	e = xioctl(fd, JETFREEZE_IOC_THAW, &t);
 	printf("thaw=%s broken=%u held_bios=%llu held_bytes=%llu frozen_ms=%.0f release_ms=%.1f at=%lld\n",
 	       errname(e), t.broken, (unsigned long long)t.held_bios,
