@@ -227,7 +227,10 @@ trace_off() {
 
 # The writes in flight at the marker (inserted or issued before it, not
 # completed), and when the last of them completed: prints floor_us and
-# pending, or floor_us=NA when the trace lost some.
+# pending, or floor_us=NA when the trace lost some.  Also the cache
+# flushes issued after the marker, which every method pays on top of the
+# floor: flush_us, their time from issue to completion added up (a
+# device runs one at a time), and flushes, how many.
 floor_of_trace() {
 	awk '
 	function ts() {
@@ -263,6 +266,17 @@ floor_of_trace() {
 			done = 1
 		next
 	}
+	/block_rq_issue:/ && marked && rwbs() ~ /^F/ {
+		fq[fq_in++] = ts()
+		next
+	}
+	/block_rq_complete:/ && marked && rwbs() ~ /^F/ {
+		if (fq_out < fq_in) {
+			flush_us += (ts() - fq[fq_out++]) * 1e6
+			nflush++
+		}
+		next
+	}
 	/block_rq_(insert|issue):/ {
 		if (marked || rwbs() !~ /W/)
 			next
@@ -284,9 +298,10 @@ floor_of_trace() {
 	}
 	END {
 		if (!marked || !done)
-			printf "floor_us=NA pending=%d\n", npend
+			printf "floor_us=NA pending=%d", npend
 		else
-			printf "floor_us=%.1f pending=%d\n", (last - t0) * 1e6, n_at
+			printf "floor_us=%.1f pending=%d", (last - t0) * 1e6, n_at
+		printf " flush_us=%.1f flushes=%d\n", flush_us, nflush
 	}' "$1"
 }
 
@@ -532,7 +547,7 @@ item_release() {
 
 # perf_report OUT: the hottest symbols of a perf.data, and the share of the
 # busy (not idle) samples that the jetfreeze hook accounts for: its own
-# functions, ftrace's trampoline and the SRCU read side
+# functions (the submit path, its records), ftrace's trampoline
 perf_report() {
 	perf report -i "$1" --stdio --no-children --sort sym,dso -g none \
 		--percent-limit 0.5 2>/dev/null | grep -v '^$' | grep -v '^#' | head -n 60

@@ -191,6 +191,20 @@ function finish_run(    s, m, i, k, n, p50, p99, jf50, jf99, fs99, dm99, best,
 			x = pct(L["flfz," s], 50)
 			printf "   %-14s %-28s %9s %9s   (jetfreeze in the traced cycles: p50 %s ms, %s x the floor)\n",
 				"", "  (" count(L["fl," s]) " traced freezes)", "", "", fmt(ms(x), 1), fmt(ratio(x, p50), 1)
+			if (("flf," s) in L) {
+				f50 = pct(L["flf," s], 50)
+				f99 = pct(L["flf," s], 99)
+				printf "   %-14s %-28s %9s %9s %9s %9s\n", "", "  the cache flushes (" pct(L["flfn," s], 50) " a freeze)",
+					fmt(ms(f50), 2), fmt(ms(f99), 2), fmt(ratio(f50, jf50), 2), fmt(ratio(f99, jf99), 2)
+				t50 = pct(L["flt," s], 50)
+				t99 = pct(L["flt," s], 99)
+				printf "   %-14s %-28s %9s %9s %9s %9s\n", "", "  floor + flushes",
+					fmt(ms(t50), 2), fmt(ms(t99), 2), fmt(ratio(t50, jf50), 2), fmt(ratio(t99, jf99), 2)
+				printf "   %-14s %-28s %9s %9s   (jetfreeze in the traced cycles: %s x floor + flushes)\n",
+					"", "", "", "", fmt(ratio(x, t50), 1)
+				J = J sprintf(", \"flush\": {\"p50_ms\": %s, \"p99_ms\": %s, \"floor_plus_flush_p50_ms\": %s, \"floor_plus_flush_p99_ms\": %s}",
+					jnum(ms(f50)), jnum(ms(f99)), jnum(ms(t50)), jnum(ms(t99)))
+			}
 			J = J sprintf(", \"floor\": {\"n\": %d, \"lost\": %d, \"p50_ms\": %s, \"p99_ms\": %s, \"writes_in_flight_p50\": %s, \"jetfreeze_traced_p50_ms\": %s, \"floor_ms\": %s}",
 				count(L["fl," s]), V["fllost," s] + 0, jnum(ms(p50)), jnum(ms(p99)),
 				jnum(pct(L["flpend," s], 50)), jnum(ms(x)), jlist(L["fl," s], 0.001))
@@ -430,6 +444,11 @@ FNR == 1 && NR > 1 {
 		} else {
 			add("fl," s, R["floor_us"])
 			add("flpend," s, R["pending"])
+			if (R["flush_us"] != "") {
+				add("flf," s, R["flush_us"])
+				add("flfn," s, R["flushes"])
+				add("flt," s, R["floor_us"] + R["flush_us"])
+			}
 		}
 		add("flfz," s, R["freeze_us"])
 	} else if (it == "reads") {
