@@ -40,6 +40,11 @@ static struct jf_dev *jf_slot_locked(struct jf_table *t, unsigned int i)
 	return rcu_dereference_protected(t->slot[i], lockdep_is_held(&jf_lock));
 }
 
+/* Every device @d in the table, slot @i of table @t; under jf_lock. */
+#define jf_for_each_dev(t, i, d)					\
+	for ((t) = jf_table_locked(), (i) = 0; (t) && (i) < (t)->size; (i)++) \
+		if (!((d) = jf_slot_locked((t), (i)))) {} else
+
 /* ---- submit path ------------------------------------------------------ */
 
 /* Does @bio write to @d?  Its disk is @d's already. */
@@ -160,15 +165,13 @@ void jf_dev_leave_table(struct jf_dev *d)
 
 static struct jf_dev *jf_table_find(dev_t devt)
 {
-	struct jf_table *t = jf_table_locked();
+	struct jf_table *t;
+	struct jf_dev *d;
 	unsigned int i;
 
-	for (i = 0; t && i < t->size; i++) {
-		struct jf_dev *d = jf_slot_locked(t, i);
-
-		if (d && d->devt == devt)
+	jf_for_each_dev(t, i, d)
+		if (d->devt == devt)
 			return d;
-	}
 	return NULL;
 }
 
@@ -176,16 +179,13 @@ static struct jf_dev *jf_table_find(dev_t devt)
 bool jf_disk_held(struct gendisk *disk)
 {
 	struct jf_table *t;
+	struct jf_dev *d;
 	bool held = false;
 	unsigned int i;
 
 	mutex_lock(&jf_lock);
-	t = jf_table_locked();
-	for (i = 0; t && i < t->size && !held; i++) {
-		struct jf_dev *d = jf_slot_locked(t, i);
-
-		held = d && d->disk == disk && d->nr_holders;
-	}
+	jf_for_each_dev(t, i, d)
+		held |= d->disk == disk && d->nr_holders;
 	mutex_unlock(&jf_lock);
 	return held;
 }
@@ -505,23 +505,20 @@ int jf_dev_wait_drained(struct jf_dev *d, unsigned long deadline)
 /*
  * The earliest start among the devices of @disk in the table, holding or
  * still releasing writes, and @start: a write held by one of them may be
- * held again by
- * another (a partition and its whole disk), and no write waits longer than
- * the ceiling counted from its first hold.
+ * held again by another (a partition and its whole disk), and no write
+ * waits longer than the ceiling counted from its first hold.
  */
 unsigned long jf_disk_oldest_hold(struct gendisk *disk, unsigned long start)
 {
 	struct jf_table *t;
+	struct jf_dev *d;
 	unsigned int i;
 
 	mutex_lock(&jf_lock);
-	t = jf_table_locked();
-	for (i = 0; t && i < t->size; i++) {
-		struct jf_dev *d = jf_slot_locked(t, i);
-
+	jf_for_each_dev(t, i, d) {
 		/* an empty entry on its way out holds nothing back */
-		if (d && d->disk == disk && (d->nr_holders ||
-					     READ_ONCE(d->nr_held)) &&
+		if (d->disk == disk &&
+		    (d->nr_holders || READ_ONCE(d->nr_held)) &&
 		    time_before(d->hold_start, start))
 			start = d->hold_start;
 	}
@@ -541,15 +538,14 @@ unsigned long jf_disk_oldest_hold(struct gendisk *disk, unsigned long start)
 static void jf_watch_fn(struct work_struct *work)
 {
 	struct jf_table *t;
+	struct jf_dev *d;
 	unsigned int i;
 
 	mutex_lock(&jf_lock);
-	t = jf_table_locked();
-	for (i = 0; t && i < t->size; i++) {
-		struct jf_dev *d = jf_slot_locked(t, i);
+	jf_for_each_dev(t, i, d) {
 		struct jf_hold *h;
 
-		if (!d || d->removed || disk_live(d->disk))
+		if (d->removed || disk_live(d->disk))
 			continue;
 		d->removed = true;
 		if (!d->nr_holders)

@@ -9,11 +9,7 @@ dev=$(nullb_new rearm memory_backed=1 irqmode=2 completion_nsec=100000000 hw_que
 jftest hold -t 30000 -r "$T/ra" -u "$T/ga" "$dev" >"$T/a.out" &
 a=$!
 wait_for 20 test -f "$T/ra"
-tags=
-for i in $(seq 1 30); do
-	bg_write w$i "$dev" $((i * 4096))
-	tags="$tags w$i"
-done
+bg_writes w 30 "$dev" 4096
 check "30 writes held" wait_for 20 held_at_least "$dev" 30
 touch "$T/ga"
 sleep 0.5

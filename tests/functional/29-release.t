@@ -8,11 +8,7 @@ dev=$(nullb_new slowrel memory_backed=1 irqmode=2 completion_nsec=100000000 hw_q
 jftest hold -t 30000 -r "$T/r" -u "$T/g" -s 0 /dev/vdc -s 1 "$dev" >"$T/h.out" &
 h=$!
 wait_for 20 test -f "$T/r"
-tags=
-for i in $(seq 1 30); do
-	bg_write s$i "$dev" $((i * 4096))
-	tags="$tags s$i"
-done
+bg_writes s 30 "$dev" 4096
 bg_write v /dev/vdc 0
 check "30 writes held on the slow device" wait_for 20 held_at_least "$dev" 30
 check "vdc's write held" held v 0.2

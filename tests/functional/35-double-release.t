@@ -14,11 +14,7 @@ wait_for 20 test -f "$T/rc"
 jftest hold -t 30000 -r "$T/ra" -u "$T/ga" "$dev" >"$T/a.out" &
 a=$!
 wait_for 20 test -f "$T/ra"
-tags=
-for i in $(seq 1 30); do
-	bg_write w$i "$dev" $((i * 8192))
-	tags="$tags w$i"
-done
+bg_writes w 30 "$dev" 8192
 wait_for 20 held_at_least "$dev" 30
 touch "$T/ga"
 sleep 0.3

@@ -26,11 +26,7 @@ dev=$(nullb_new rsplit memory_backed=1 irqmode=2 completion_nsec=50000000 hw_que
 jftest hold -t 30000 -r "$T/ra" -u "$T/ga" "$dev" >"$T/a.out" &
 a=$!
 wait_for 20 test -f "$T/ra"
-tags=
-for i in $(seq 1 4); do
-	bg_write s$i "$dev" $((i * 65536)) -s 65536
-	tags="$tags s$i"
-done
+bg_writes s 4 "$dev" 65536 -s 65536
 wait_for 20 held_at_least "$dev" 4
 touch "$T/ga"
 sleep 0.2

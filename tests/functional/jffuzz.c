@@ -37,6 +37,8 @@
 #include <linux/capability.h>
 #include <linux/jetfreeze.h>
 
+#include "caps.h"
+
 #define MAX_DEVS	16
 #define NR_FILES	4
 #define PAGE		4096
@@ -310,21 +312,6 @@ static int open_node(void)
 		exit(2);
 	}
 	return fd;
-}
-
-static int drop_cap_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
-	data[0].permitted &= ~(1U << CAP_SYS_ADMIN);
-	data[0].inheritable &= ~(1U << CAP_SYS_ADMIN);
-	return syscall(SYS_capset, &hdr, data);
 }
 
 int main(int argc, char **argv)

@@ -46,6 +46,8 @@
 #include <linux/capability.h>
 #include <linux/jetfreeze.h>
 
+#include "caps.h"
+
 #ifndef RWF_NOWAIT
 #define RWF_NOWAIT 0x00000008
 #endif
@@ -447,21 +449,6 @@ static int cmd_abi(int argc, char **argv)
 }
 
 /* ---- privileges ------------------------------------------------------ */
-
-static int drop_cap_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
-	data[0].permitted &= ~(1U << CAP_SYS_ADMIN);
-	data[0].inheritable &= ~(1U << CAP_SYS_ADMIN);
-	return syscall(SYS_capset, &hdr, data);
-}
 
 static int cmd_privileges(int argc, char **argv)
 {

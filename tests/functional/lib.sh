@@ -67,6 +67,21 @@ bg_write() {
 # starts with WHAT= (kv at freeze F: when the freeze of jftest hold returned)
 kv() { sed -n "/^$2=/s/.* $1=\([^ ]*\).*/\1/p" "$3" | tail -n 1; }
 
+# bg_writes PREFIX N DEV STRIDE [jftest write options]: N writes as by
+# bg_write, tagged PREFIX1..PREFIXN, at offsets STRIDE, 2 STRIDE...; sets
+# $tags to their tags
+bg_writes() {
+	_p=$1 _n=$2 _d=$3 _st=$4
+	shift 4
+	tags=
+	_i=1
+	while [ "$_i" -le "$_n" ]; do
+		bg_write "$_p$_i" "$_d" $((_i * _st)) "$@"
+		tags="$tags $_p$_i"
+		_i=$((_i + 1))
+	done
+}
+
 finished() { [ -f "$T/$1.rc" ]; }
 finished_ok() { [ -f "$T/$1.rc" ] && [ "$(cat "$T/$1.rc")" = 0 ]; }
 

@@ -181,11 +181,7 @@ part_removal() {
 		jftest hold -t 30000 -r "$T/r" -u "$T/g" "$dev" >"$T/h.out" &
 		h=$!
 		wait_for 20 test -f "$T/r"
-		tags=
-		for i in $(seq 1 40); do
-			bg_write x$i "$dev" $((i * 8192))
-			tags="$tags x$i"
-		done
+		bg_writes x 40 "$dev" 8192
 		wait_for 20 held_at_least "$dev" 40
 		touch "$T/g"
 		sleep "0.$(printf '%03d' $(($(od -An -N2 -tu2 /dev/urandom) % 300)))"
