@@ -284,6 +284,13 @@ enum jf_test_point {
 	JF_TEST_NR_POINTS,
 };
 
+/* test builds: the callback runs but never redirects (crash hunting) */
+#ifdef JF_TESTING
+extern u32 jf_test_no_redirect;
+#else
+#define jf_test_no_redirect 0
+#endif
+
 #ifdef JF_TESTING
 int jf_testing_init(void);
 void jf_testing_exit(void);

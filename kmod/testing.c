@@ -7,6 +7,9 @@
  *
  *   /sys/kernel/debug/jetfreeze/delay_<point>_ms   sleep this long there
  *   /sys/kernel/debug/jetfreeze/fail_<point>       fail the next N times
+ *   /sys/kernel/debug/jetfreeze/no_redirect        1: the ftrace callback
+ *                                   runs but redirects nothing (to tell
+ *                                   the hook's effect from the module's)
  *
  * Every knob is zero at load, and a zero knob costs one read.
  */
@@ -24,6 +27,7 @@ static const char * const jf_test_names[JF_TEST_NR_POINTS] = {
 };
 
 static u32 jf_test_delays[JF_TEST_NR_POINTS];
+u32 jf_test_no_redirect;
 static atomic_t jf_test_failures[JF_TEST_NR_POINTS];
 static struct dentry *jf_test_dir;
 
@@ -54,6 +58,8 @@ int jf_testing_init(void)
 		debugfs_create_u32(name, 0600, jf_test_dir,
 				   (u32 *)&jf_test_failures[i].counter);
 	}
+	debugfs_create_u32("no_redirect", 0600, jf_test_dir,
+			   &jf_test_no_redirect);
 	pr_notice("test build: fault and delay injection in debugfs\n");
 	return 0;
 }
