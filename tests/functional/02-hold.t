@@ -6,7 +6,9 @@ dd if=/dev/urandom of=/dev/vdb bs=1M count=64 oflag=direct 2>/dev/null
 sync
 host_before=$(host_sha vdb) || not_ok "host channel: sha256 of the vdb image"
 
-jftest hold -t 30000 -r "$T/ready" -u "$T/go" /dev/vdb >"$T/hold.out" 2>&1 &
+# 60 s: the two 64 MiB reads below take tens of seconds on the debug
+# kernel (KASAN) of a loaded host; the hold must not expire under them
+jftest hold -t 60000 -r "$T/ready" -u "$T/go" /dev/vdb >"$T/hold.out" 2>&1 &
 holder=$!
 wait_for 20 test -f "$T/ready" || not_ok "freeze did not complete"
 
