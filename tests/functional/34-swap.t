@@ -1,7 +1,10 @@
 # Swap-out is never held: swap is in no image, and a system short of
 # memory must be able to swap while the disk that carries its swap is
-# frozen.  A process limited to 16 MiB fills 48 MiB of memory while vdc,
-# with the swap partition on it, is frozen.
+# frozen.  A process limited to 16 MiB writes each page of 48 MiB of
+# memory once while vdc, with the swap partition on it, is frozen: 32 MiB
+# must go out to swap, and nothing comes back in (an awk filling a string
+# thrashed for more than 100 s on the debug kernel).  Were swap-out held,
+# it could not finish before the thaw.
 . ./lib.sh
 
 two_partitions /dev/vdc || { not_ok "partitions on vdc"; exit 0; }
@@ -19,7 +22,7 @@ wait_for 20 test -f "$T/r"
 before=$(awk '/^pswpout/ { print $2 }' /proc/vmstat)
 t0=$(now_ms)
 timeout 60 sh -c "echo \$\$ >$cg/jfswap/cgroup.procs &&
-	exec awk 'BEGIN { s = sprintf(\"%50331648s\", \"\"); print length(s) }'" >"$T/hog.out" 2>&1
+	exec jftest hog 48" >"$T/hog.out" 2>&1
 rc=$?
 after=$(awk '/^pswpout/ { print $2 }' /proc/vmstat)
 check "the process filled its memory while vdc was frozen (exit $rc, $(($(now_ms) - t0)) ms)" test $rc = 0

@@ -22,6 +22,8 @@
  *                                  errno name
  *   jftest read [-d] [-s BS] DEV OFFSET   prints the ms one read took
  *   jftest status                  every hold, one line each
+ *   jftest hog MIB                 write each page of MIB MiB of memory
+ *                                  once (to make a small cgroup swap)
  *
  * Exit status: 0 ok, 1 failure, 2 usage.
  */
@@ -654,6 +656,29 @@ static int cmd_read(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Write each page of MIB MiB of anonymous memory once: in a memory cgroup
+ * smaller than that, the kernel must swap out what does not fit, and
+ * never read it back in.
+ */
+static int cmd_hog(int argc, char **argv)
+{
+	size_t len, i;
+	char *p;
+
+	if (argc != 2)
+		return 2;
+	len = strtoull(argv[1], NULL, 0) << 20;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	for (i = 0; i < len; i += 4096)
+		p[i] = 1;
+	printf("ok at=%lld\n", uptime_ms());
+	return 0;
+}
+
 static int cmd_status(void)
 {
 	struct jetfreeze_status_entry e[256];
@@ -682,7 +707,7 @@ static int cmd_status(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: jftest abi|privileges|hold|write|read|status ...\n");
+		fprintf(stderr, "usage: jftest abi|privileges|hold|write|read|status|hog ...\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -698,6 +723,8 @@ int main(int argc, char **argv)
 		return cmd_read(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status"))
 		return cmd_status();
+	if (!strcmp(argv[1], "hog"))
+		return cmd_hog(argc - 1, argv + 1);
 	fprintf(stderr, "jftest: unknown command %s\n", argv[1]);
 	return 2;
 }
