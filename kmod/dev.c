@@ -222,6 +222,11 @@ static u32 jf_hold_crossed(const struct jf_hold *h, u64 bios, u64 bytes)
 	return JETFREEZE_BROKEN_NONE;
 }
 
+static u64 jf_add_sat(u64 a, u64 b)
+{
+	return a + b < a ? U64_MAX : a + b;
+}
+
 /*
  * Under jf_lock: the totals at which the limit work must look again, the
  * nearest limit of a holder not yet broken by its own.
@@ -234,10 +239,12 @@ static void jf_dev_update_triggers(struct jf_dev *d)
 	list_for_each_entry(h, &d->holds, dev_node) {
 		if (h->limit_hit)
 			continue;
+		/* saturating: a limit near U64_MAX means "none" to callers */
 		if (h->limit_bios)
-			bios = min(bios, h->base_bios + h->limit_bios);
+			bios = min(bios, jf_add_sat(h->base_bios, h->limit_bios));
 		if (h->limit_bytes)
-			bytes = min(bytes, h->base_bytes + h->limit_bytes);
+			bytes = min(bytes,
+				    jf_add_sat(h->base_bytes, h->limit_bytes));
 	}
 	spin_lock_irq(&d->lock);
 	d->trigger_bios = bios;
