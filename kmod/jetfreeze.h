@@ -254,6 +254,10 @@ int jf_drain(struct jf_hold **holds, unsigned int nr, unsigned long deadline,
 int jf_drain_check(struct jf_hold *h);
 void jf_drain_check_below(struct jf_hold **order, unsigned int nr);
 
+/* writeback.c */
+int jf_writeback_caches(struct jf_hold **holds, unsigned int nr,
+			struct jf_hold **failed);
+
 /* session.c */
 struct jf_session *jf_session_new(void);
 void jf_session_put(struct jf_session *s);

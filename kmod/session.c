@@ -318,6 +318,7 @@ static int jf_session_prepare(struct jf_session *s,
 			      const struct jetfreeze_device *devs)
 {
 	unsigned int i, nr = req->nr_devices;
+	struct jf_hold *failed;
 	int ret;
 
 	s->holds = kcalloc(nr, sizeof(*s->holds), GFP_KERNEL);
@@ -357,17 +358,11 @@ static int jf_session_prepare(struct jf_session *s,
 			return ret;
 		}
 	}
-	/*
-	 * Dirty pages of a device's own cache (metadata some filesystems keep
-	 * there, buffered writes to the node) would be written back during
-	 * the hold and held, and an O_DIRECT read of their range waits for
-	 * that writeback: write them back while nothing is held.
-	 */
-	for (i = 0; i < nr; i++) {
-		ret = sync_blockdev(s->holds[i].ref.bdev);
-		if (ret)
-			pr_info("%s: writing back its page cache before the hold failed (error %d); going on\n",
-				s->holds[i].name, ret);
+	/* before anything holds: its writeback would be held (writeback.c) */
+	ret = jf_writeback_caches(s->order, nr, &failed);
+	if (ret) {
+		req->failed_index = failed->index;
+		return ret;
 	}
 	sort(s->order, nr, sizeof(*s->order), jf_hold_cmp, NULL);
 	jf_drain_check_below(s->order, nr);
