@@ -460,6 +460,11 @@ static int jf_session_fs_freeze(struct jf_session *s,
 static int jf_session_hold_all(struct jf_session *s,
 			       struct jetfreeze_freeze *req)
 {
+	/*
+	 * The drain's own time: a long filesystem sync before it is no
+	 * sign of a stuck write.  The ceiling still counts from hold_start.
+	 */
+	unsigned long drain_deadline = jiffies + jf_param_drain_timeout();
 	struct jf_hold *failed = NULL;
 	unsigned int i = 0, j, k;
 	int ret = 0;
@@ -481,8 +486,7 @@ static int jf_session_hold_all(struct jf_session *s,
 			s->oldest_hold = jf_disk_oldest_hold(
 				s->order[k]->dev->disk, s->oldest_hold);
 		ret = jf_drain(&s->order[i], j - i,
-			       jf_earlier(s->hold_start + jf_param_drain_timeout(),
-					  jf_session_ceiling(s)),
+			       jf_earlier(drain_deadline, jf_session_ceiling(s)),
 			       &failed);
 		if (ret)
 			break;
