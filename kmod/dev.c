@@ -324,7 +324,8 @@ static void jf_dev_init(struct jf_dev *d, struct jf_hold *h)
 	init_waitqueue_head(&d->wait);
 	INIT_WORK(&d->limit_work, jf_dev_limit_work);
 	INIT_WORK(&d->release_work, jf_dev_release_fn);
-	d->hold_start = jiffies;
+	/* writers wait from the session's start: at its filesystems first */
+	d->hold_start = h->session->hold_start;
 	d->drain_state = JF_DRAIN_PENDING;
 	__module_get(THIS_MODULE);
 }
@@ -334,14 +335,22 @@ static void jf_dev_init(struct jf_dev *d, struct jf_hold *h)
  * leaving) holds again for a new freeze, which then drains it.  What the
  * ended hold queued goes out first.  Under jf_lock.
  */
-static void jf_dev_rearm(struct jf_dev *d)
+static void jf_dev_rearm(struct jf_dev *d, struct jf_hold *h)
 {
+	u64 left;
+
 	spin_lock_irq(&d->lock);
-	d->release_left = d->nr_held + d->release_batch;
+	left = d->nr_held + d->release_batch;
+	d->release_left = left;
 	d->state = JF_DEV_HOLD;
 	d->cap_crossed = JETFREEZE_BROKEN_NONE;
 	spin_unlock_irq(&d->lock);
-	d->hold_start = jiffies;
+	/*
+	 * The ended hold's writes, still queued, have waited since its
+	 * start: the ceiling keeps counting from there.
+	 */
+	if (!left)
+		d->hold_start = h->session->hold_start;
 	d->drain_state = JF_DRAIN_PENDING;
 	d->drain_err = 0;
 }
@@ -409,7 +418,7 @@ int jf_devs_attach(struct jf_hold **holds, unsigned int nr)
 			jf_table_insert(d);
 			h->drains = true;
 		} else if (!d->nr_holders) {
-			jf_dev_rearm(d);
+			jf_dev_rearm(d, h);
 			h->drains = true;
 		} else {
 			h->drains = false;
@@ -523,9 +532,13 @@ unsigned long jf_disk_oldest_hold(struct gendisk *disk, unsigned long start)
 
 	mutex_lock(&jf_lock);
 	jf_for_each_dev(t, i, d) {
-		/* an empty entry on its way out holds nothing back */
+		/*
+	 * An entry on its way out holds nothing back; one still releasing
+	 * may be submitting its last batch, which another device can hold.
+	 */
 		if (d->disk == disk &&
-		    (d->nr_holders || READ_ONCE(d->nr_held)) &&
+		    (d->nr_holders || READ_ONCE(d->nr_held) ||
+		     READ_ONCE(d->state) == JF_DEV_RELEASING) &&
 		    time_before(d->hold_start, start))
 			start = d->hold_start;
 	}

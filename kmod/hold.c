@@ -156,6 +156,7 @@ void jf_dev_release_fn(struct work_struct *work)
 			break;
 		}
 		spin_unlock_irq(&d->lock);
+		jf_test_delay(JF_TEST_RELEASE);
 
 		blk_start_plug(&plug);
 		while ((bio = bio_list_pop(&batch))) {

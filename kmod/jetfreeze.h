@@ -285,6 +285,7 @@ enum jf_test_point {
 	JF_TEST_ATTACH,		/* after the opens, before holding */
 	JF_TEST_EXPIRE,		/* before an expiry or kick ends a hold */
 	JF_TEST_UNHOOK,		/* unregistering the ftrace ops */
+	JF_TEST_RELEASE,	/* a batch taken off the queue, not yet sent */
 	JF_TEST_NR_POINTS,
 };
 

@@ -24,6 +24,7 @@ static const char * const jf_test_names[JF_TEST_NR_POINTS] = {
 	[JF_TEST_ATTACH] = "attach",
 	[JF_TEST_EXPIRE] = "expire",
 	[JF_TEST_UNHOOK] = "unhook",
+	[JF_TEST_RELEASE] = "release",
 };
 
 static u32 jf_test_delays[JF_TEST_NR_POINTS];
