@@ -163,14 +163,20 @@ void jf_dev_leave_table(struct jf_dev *d)
 	atomic_dec(&jf_nr_devs);
 }
 
-static struct jf_dev *jf_table_find(dev_t devt)
+/*
+ * The entry of @devt on @disk.  A removed disk's entry can outlive it (its
+ * holders not yet ended, its queue not yet let out) while a new disk gets
+ * the same number: that entry is not the new disk's.  Our open of the old
+ * disk keeps its gendisk, so the pointer is not reused meanwhile.
+ */
+static struct jf_dev *jf_table_find(dev_t devt, struct gendisk *disk)
 {
 	struct jf_table *t;
 	struct jf_dev *d;
 	unsigned int i;
 
 	jf_for_each_dev(t, i, d)
-		if (d->devt == devt)
+		if (d->devt == devt && d->disk == disk)
 			return d;
 	return NULL;
 }
@@ -409,7 +415,8 @@ int jf_devs_attach(struct jf_hold **holds, unsigned int nr)
 	}
 	for (i = 0; i < nr; i++) {
 		struct jf_hold *h = holds[i];
-		struct jf_dev *d = jf_table_find(h->devt);
+		struct jf_dev *d = jf_table_find(h->devt,
+						 h->ref.bdev->bd_disk);
 
 		if (!d) {
 			d = fresh[i];
