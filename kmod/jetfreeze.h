@@ -56,6 +56,8 @@ extern struct workqueue_struct *jf_release_wq;
  * whose write a hold holds): never on a rescuer that releases depend on
  */
 extern struct workqueue_struct *jf_wait_wq;
+/* page-cache syncs before a hold, which a dead device may keep forever */
+extern struct workqueue_struct *jf_sync_wq;
 
 enum jf_dev_state {
 	JF_DEV_HOLD,		/* write-class bios are queued */

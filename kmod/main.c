@@ -13,6 +13,7 @@ DEFINE_MUTEX(jf_lock);
 struct workqueue_struct *jf_wq;
 struct workqueue_struct *jf_release_wq;
 struct workqueue_struct *jf_wait_wq;
+struct workqueue_struct *jf_sync_wq;
 
 static unsigned int default_timeout_sec = 10;
 static unsigned int max_timeout_sec = 70;
@@ -157,7 +158,14 @@ static int __init jf_init(void)
 	 * of the very release they wait for.
 	 */
 	jf_wait_wq = alloc_workqueue("jetfreeze_wait", WQ_UNBOUND, 0);
-	if (!jf_wq || !jf_release_wq || !jf_wait_wq) {
+	/*
+	 * The page-cache syncs before a hold (writeback.c): one stuck on a
+	 * dead device stays until the device comes back, and must not take
+	 * the place of the filesystem thaws and release watches above.
+	 */
+	jf_sync_wq = alloc_workqueue("jetfreeze_sync",
+				     WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!jf_wq || !jf_release_wq || !jf_wait_wq || !jf_sync_wq) {
 		ret = -ENOMEM;
 		goto err_wq;
 	}
@@ -189,6 +197,8 @@ err_hook:
 err_track:
 	jf_track_exit();
 err_wq:
+	if (jf_sync_wq)
+		destroy_workqueue(jf_sync_wq);
 	if (jf_wait_wq)
 		destroy_workqueue(jf_wait_wq);
 	if (jf_release_wq)
@@ -200,8 +210,9 @@ err_wq:
 
 /*
  * Only reachable with no file open, nothing held or releasing, no flush of
- * ours pending and no write stuck in the hook for long: each pins the
- * module, so rmmod fails while any is there.
+ * ours pending, no page-cache sync of a freeze still running and no write
+ * stuck in the hook for long: each pins the module, so rmmod fails while
+ * any is there.
  */
 static void __exit jf_exit(void)
 {
@@ -210,6 +221,7 @@ static void __exit jf_exit(void)
 	jf_hook_exit();
 	jf_devs_exit();
 	jf_testing_exit();
+	destroy_workqueue(jf_sync_wq);
 	destroy_workqueue(jf_wait_wq);
 	destroy_workqueue(jf_release_wq);
 	destroy_workqueue(jf_wq);

@@ -318,7 +318,7 @@ static int jf_session_prepare(struct jf_session *s,
 			      const struct jetfreeze_device *devs)
 {
 	unsigned int i, nr = req->nr_devices;
-	struct jf_hold *failed;
+	struct jf_hold *failed = NULL;
 	int ret;
 
 	s->holds = kcalloc(nr, sizeof(*s->holds), GFP_KERNEL);
@@ -361,7 +361,7 @@ static int jf_session_prepare(struct jf_session *s,
 	/* before anything holds: its writeback would be held (writeback.c) */
 	ret = jf_writeback_caches(s->order, nr, &failed);
 	if (ret) {
-		req->failed_index = failed->index;
+		req->failed_index = failed ? failed->index : ~0U;
 		return ret;
 	}
 	sort(s->order, nr, sizeof(*s->order), jf_hold_cmp, NULL);

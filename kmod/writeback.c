@@ -13,7 +13,8 @@
  * hold ends.  So a worker syncs, with its own open of the device, and
  * the freeze waits for it within the drain's timeout and while it may be
  * killed.  A worker left behind finishes on its own, pinning the module
- * until then.  A disk another session holds is not synced at all: its
+ * until then; on a device that never comes back it stays in D state, as
+ * any sync of that device would.  A disk another session holds is not synced at all: its
  * writeback may be held there, and what it writes now is held like any
  * write.
  */
@@ -61,9 +62,15 @@ static struct jf_cache_sync *jf_cache_sync_start(struct jf_hold *h)
 	cs = kzalloc(sizeof(*cs), GFP_KERNEL);
 	if (!cs)
 		return ERR_PTR(-ENOMEM);
-	if (jf_bdev_open(h->devt, &cs->ref)) {
+	/*
+	 * By number: the device we have open may have been removed and its
+	 * number given to a new disk since, which is not ours to sync.
+	 */
+	if (jf_bdev_open(h->devt, &cs->ref) ||
+	    cs->ref.bdev != h->ref.bdev) {
+		if (cs->ref.bdev)
+			jf_bdev_close(&cs->ref);
 		kfree(cs);
-		/* cannot happen while h->ref is open; go on unsynced */
 		return NULL;
 	}
 	INIT_WORK(&cs->work, jf_cache_sync_fn);
@@ -71,7 +78,7 @@ static struct jf_cache_sync *jf_cache_sync_start(struct jf_hold *h)
 	kref_init(&cs->kref);
 	kref_get(&cs->kref);
 	__module_get(THIS_MODULE);
-	queue_work(jf_wait_wq, &cs->work);
+	queue_work(jf_sync_wq, &cs->work);
 	return cs;
 }
 
@@ -98,7 +105,8 @@ static int jf_cache_sync_wait(struct jf_cache_sync *cs, struct jf_hold *h,
 
 /*
  * Write back the page cache of @nr devices, all at once, within the
- * drain's timeout.  On failure *@failed is the device that failed.
+ * drain's timeout.  On failure *@failed is the device that failed, or
+ * stays NULL when none did (no memory).
  */
 int jf_writeback_caches(struct jf_hold **holds, unsigned int nr,
 			struct jf_hold **failed)
