@@ -343,20 +343,20 @@ static void jf_dev_init(struct jf_dev *d, struct jf_hold *h)
  */
 static void jf_dev_rearm(struct jf_dev *d, struct jf_hold *h)
 {
-	u64 left;
-
 	spin_lock_irq(&d->lock);
-	left = d->nr_held + d->release_batch;
-	d->release_left = left;
+	d->release_left = d->nr_held + d->release_batch;
 	d->state = JF_DEV_HOLD;
 	d->cap_crossed = JETFREEZE_BROKEN_NONE;
-	spin_unlock_irq(&d->lock);
 	/*
 	 * The ended hold's writes, still queued, have waited since its
-	 * start: the ceiling keeps counting from there.
+	 * start, and another device of the disk may hold them again once
+	 * they go out: the ceiling counts from there until they are out
+	 * (jf_dev_release_fn()), then from this freeze's start.
 	 */
-	if (!left)
-		d->hold_start = h->session->hold_start;
+	d->rearm_start = h->session->hold_start;
+	if (!d->release_left)
+		d->hold_start = d->rearm_start;
+	spin_unlock_irq(&d->lock);
 	d->drain_state = JF_DRAIN_PENDING;
 	d->drain_err = 0;
 }
@@ -543,11 +543,16 @@ unsigned long jf_disk_oldest_hold(struct gendisk *disk, unsigned long start)
 	 * An entry on its way out holds nothing back; one still releasing
 	 * may be submitting its last batch, which another device can hold.
 	 */
-		if (d->disk == disk &&
-		    (d->nr_holders || READ_ONCE(d->nr_held) ||
-		     READ_ONCE(d->state) == JF_DEV_RELEASING) &&
-		    time_before(d->hold_start, start))
+		bool waiting;
+
+		if (d->disk != disk)
+			continue;
+		spin_lock_irq(&d->lock);
+		waiting = d->nr_holders || d->nr_held ||
+			  d->state == JF_DEV_RELEASING;
+		if (waiting && time_before(d->hold_start, start))
 			start = d->hold_start;
+		spin_unlock_irq(&d->lock);
 	}
 	mutex_unlock(&jf_lock);
 	return start;

@@ -170,8 +170,12 @@ void jf_dev_release_fn(struct work_struct *work)
 		d->release_batch = 0;
 		d->released_seq += n;
 		d->released_at = ktime_get();
-		if (d->state == JF_DEV_HOLD)
+		if (d->state == JF_DEV_HOLD && d->release_left) {
 			d->release_left -= min(n, d->release_left);
+			/* the ended hold's writes are out: the re-arm's clock */
+			if (!d->release_left)
+				d->hold_start = d->rearm_start;
+		}
 		spin_unlock_irq(&d->lock);
 		wake_up_all(&d->wait);
 	}

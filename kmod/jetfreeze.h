@@ -112,7 +112,9 @@ struct jf_dev {
 	unsigned int slot;
 	bool in_table;
 	bool removed;
-	unsigned long hold_start;	/* jiffies: began holding, or re-armed */
+	unsigned long hold_start;	/* jiffies: its oldest write began waiting */
+	unsigned long rearm_start;	/* re-armed: hold_start once the ended
+					 * hold's writes are out */
 	enum jf_drain_state drain_state;
 	int drain_err;
 

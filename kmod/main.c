@@ -90,7 +90,7 @@ MODULE_PARM_DESC(drain_timeout_sec,
 		 "How long a freeze waits for in-flight writes to finish before it fails, in seconds (default 30)");
 module_param_cb(hold_ceiling_sec, &jf_seconds_ops, &hold_ceiling_sec, 0644);
 MODULE_PARM_DESC(hold_ceiling_sec,
-		 "Longest a write waits at a held device, whatever the holds on it, counted from when the device began holding, in seconds (default and most 110, below the 120 s hung-task limit; lower it with a lower kernel.hung_task_timeout_secs)");
+		 "Longest a write waits at a held device, whatever the holds on it, counted from when its first hold began, in seconds (default and most 110, below the 120 s hung-task limit; lower it with a lower kernel.hung_task_timeout_secs)");
 module_param_cb(max_held_mib, &jf_count_ops, &max_held_mib, 0644);
 MODULE_PARM_DESC(max_held_mib,
 		 "Most MiB of writes held at once, all devices together, before the holds that cross it break (default 0: an eighth of RAM, at most 1024)");

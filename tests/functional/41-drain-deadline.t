@@ -10,8 +10,9 @@ echo "0 $(blockdev --getsz /dev/vdc) linear /dev/vdc 0" | dmsetup create jfdd ||
 dm=$(dm_node jfdd)
 param drain_timeout_sec 2
 knob delay_attach_ms 3000
-bg_write w "$dm" 0 -c 200
+# sequential O_DIRECT writes, in flight before and after the delay
+bg_write w "$dm" 0 -c 10000
 jftest hold -w 100 -s 0 "$dm" -s 1 /dev/vdc >"$T/h.out" 2>&1
 check "the freeze succeeds ($(head -n 1 "$T/h.out"))" grep -q '^freeze=ok' "$T/h.out"
-wait_for 30 finished w
+wait_for 60 finished w
 dmsetup remove jfdd

@@ -16,7 +16,7 @@ bg_write w /dev/vdc1 0
 start=$(now_ms)
 check "the write is held" held w 0.5
 sleep 6.5
-knob delay_release_ms 1500
+knob delay_release_ms 2000
 touch "$T/ga"
 sleep 0.3
 jftest hold -t 8000 -r "$T/rb" -u "$T/never" /dev/vdc >"$T/b.out" &

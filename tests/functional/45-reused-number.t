@@ -22,6 +22,9 @@ check "under the same number ($num)" test "$(devnum "$dev")" = "$num"
 jftest hold -t 20000 -r "$T/rb" -u "$T/gb" "$dev" >"$T/b.out" &
 b=$!
 wait_for 20 test -f "$T/rb"
+aid=$(kv hold freeze "$T/a.out")
+check "A's hold was still there when B froze" \
+	sh -c "jftest status | grep -q '^hold=$aid '"
 bg_write w "$dev" 0
 check "a write to the new disk is held" held w 1
 bid=$(kv hold freeze "$T/b.out")
