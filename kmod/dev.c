@@ -539,14 +539,15 @@ unsigned long jf_disk_oldest_hold(struct gendisk *disk, unsigned long start)
 
 	mutex_lock(&jf_lock);
 	jf_for_each_dev(t, i, d) {
-		/*
-	 * An entry on its way out holds nothing back; one still releasing
-	 * may be submitting its last batch, which another device can hold.
-	 */
 		bool waiting;
 
 		if (d->disk != disk)
 			continue;
+		/*
+		 * An entry on its way out holds nothing back; one still
+		 * releasing may be sending its last batch, which another
+		 * device of the disk can hold again.
+		 */
 		spin_lock_irq(&d->lock);
 		waiting = d->nr_holders || d->nr_held ||
 			  d->state == JF_DEV_RELEASING;

@@ -14,9 +14,9 @@
  * the freeze waits for it within the drain's timeout and while it may be
  * killed.  A worker left behind finishes on its own, pinning the module
  * until then; on a device that never comes back it stays in D state, as
- * any sync of that device would.  A disk another session holds is not synced at all: its
- * writeback may be held there, and what it writes now is held like any
- * write.
+ * any sync of that device would.  A disk another session holds is not
+ * synced at all: its writeback may be held there, and what it writes now
+ * is held like any write.
  */
 #include "jetfreeze.h"
 
