@@ -12,6 +12,7 @@
 #include "jetfreeze.h"
 
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -228,11 +229,6 @@ static u32 jf_hold_crossed(const struct jf_hold *h, u64 bios, u64 bytes)
 	return JETFREEZE_BROKEN_NONE;
 }
 
-static u64 jf_add_sat(u64 a, u64 b)
-{
-	return a + b < a ? U64_MAX : a + b;
-}
-
 /*
  * Under jf_lock: the totals at which the limit work must look again, the
  * nearest limit of a holder not yet broken by its own.
@@ -243,14 +239,17 @@ static void jf_dev_update_triggers(struct jf_dev *d)
 	struct jf_hold *h;
 
 	list_for_each_entry(h, &d->holds, dev_node) {
+		u64 at;
+
 		if (h->limit_hit)
 			continue;
-		/* saturating: a limit near U64_MAX means "none" to callers */
-		if (h->limit_bios)
-			bios = min(bios, jf_add_sat(h->base_bios, h->limit_bios));
-		if (h->limit_bytes)
-			bytes = min(bytes,
-				    jf_add_sat(h->base_bytes, h->limit_bytes));
+		/* a limit near U64_MAX means "none": past it, no trigger */
+		if (h->limit_bios &&
+		    !check_add_overflow(h->base_bios, h->limit_bios, &at))
+			bios = min(bios, at);
+		if (h->limit_bytes &&
+		    !check_add_overflow(h->base_bytes, h->limit_bytes, &at))
+			bytes = min(bytes, at);
 	}
 	spin_lock_irq(&d->lock);
 	d->trigger_bios = bios;

@@ -6,8 +6,7 @@
 [ -f /sys/module/jetfreeze/parameters/hold_ceiling_sec ] ||
 	{ not_ok "hold_ceiling_sec parameter"; exit 0; }
 two_partitions /dev/vdc || { not_ok "partitions on vdc"; exit 0; }
-param hold_ceiling_sec 10
-param max_timeout_sec 10
+short_ceiling 10
 jftest hold -t 8000 -r "$T/ra" -u "$T/never" /dev/vdc1 >"$T/a.out" &
 a=$!
 wait_for 20 test -f "$T/ra"

@@ -7,8 +7,7 @@
 
 have_knobs || { not_ok "a test build with debugfs knobs"; exit 0; }
 two_partitions /dev/vdc || { not_ok "partitions on vdc"; exit 0; }
-param hold_ceiling_sec 10
-param max_timeout_sec 10
+short_ceiling 10
 jftest hold -t 10000 -r "$T/ra" -u "$T/ga" /dev/vdc1 >"$T/a.out" &
 a=$!
 wait_for 20 test -f "$T/ra"

@@ -9,8 +9,7 @@ two_partitions /dev/vdc || { not_ok "partitions on vdc"; exit 0; }
 modprobe ext4 2>/dev/null
 mkfs.ext4 -q -F /dev/vdc1 32M >/dev/null 2>&1 && mkdir -p /mnt/fs &&
 	mount -t ext4 /dev/vdc1 /mnt/fs || { not_ok "ext4 on vdc1"; exit 0; }
-param hold_ceiling_sec 10
-param max_timeout_sec 10
+short_ceiling 10
 knob delay_attach_ms 5000
 t0=$(now_ms)
 check "freeze --fs of the filesystem" jetfreeze freeze --fs -t 10 /mnt/fs

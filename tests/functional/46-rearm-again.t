@@ -5,8 +5,7 @@
 . ./lib.sh
 
 have_knobs || { not_ok "a test build with debugfs knobs"; exit 0; }
-param hold_ceiling_sec 10
-param max_timeout_sec 10
+short_ceiling 10
 knob delay_release_ms 2000
 # one write held by each hold, as a steady writer would
 (

@@ -178,6 +178,9 @@ dm_node() { echo "/dev/$(basename "$(readlink -f "/sys/block/$(dmsetup info -c -
 # param NAME VALUE: set a module parameter of jetfreeze
 param() { echo "$2" >"/sys/module/jetfreeze/parameters/$1"; }
 
+# short_ceiling SEC: hold ceiling and largest timeout both SEC seconds
+short_ceiling() { param hold_ceiling_sec "$1" && param max_timeout_sec "$1"; }
+
 # knob NAME VALUE: set a fault or delay injection knob of a test build
 knob() { echo "$2" >"/sys/kernel/debug/jetfreeze/$1"; }
 have_knobs() { [ -d /sys/kernel/debug/jetfreeze ]; }
