@@ -44,10 +44,35 @@ AT(jetfreeze_status_entry, stage, 80);
 SIZE(jetfreeze_adopt, JETFREEZE_ADOPT_SIZE_VER0);
 AT(jetfreeze_adopt, session_id, 8);
 
+SIZE(jetfreeze_snapshot_image, JETFREEZE_SNAPSHOT_IMAGE_SIZE_VER0);
+AT(jetfreeze_snapshot_image, image_name, 16);
+
+SIZE(jetfreeze_snapshot_create, JETFREEZE_SNAPSHOT_CREATE_SIZE_VER0);
+AT(jetfreeze_snapshot_create, devices, 16);
+AT(jetfreeze_snapshot_create, images, 32);
+AT(jetfreeze_snapshot_create, name, 56);
+AT(jetfreeze_snapshot_create, snapshot_id, 88);
+AT(jetfreeze_snapshot_create, failed_index, 112);
+
+SIZE(jetfreeze_snapshot_delete, JETFREEZE_SNAPSHOT_DELETE_SIZE_VER0);
+AT(jetfreeze_snapshot_delete, name, 8);
+
+SIZE(jetfreeze_snapshot_entry, JETFREEZE_SNAPSHOT_ENTRY_SIZE_VER0);
+AT(jetfreeze_snapshot_entry, name, 8);
+AT(jetfreeze_snapshot_entry, origin, 64);
+AT(jetfreeze_snapshot_entry, created_ns, 112);
+AT(jetfreeze_snapshot_entry, hold_ns, 176);
+
+SIZE(jetfreeze_snapshot_list, JETFREEZE_SNAPSHOT_LIST_SIZE_VER0);
+AT(jetfreeze_snapshot_list, entries, 16);
+
 /* the command numbers encode the first version's size and never move */
 JF_ASSERT(_IOC_SIZE(JETFREEZE_IOC_FREEZE) == JETFREEZE_FREEZE_SIZE_VER0);
 JF_ASSERT(_IOC_TYPE(JETFREEZE_IOC_STATUS) == JETFREEZE_IOC_MAGIC);
 JF_ASSERT(_IOC_NR(JETFREEZE_IOC_ADOPT) == 4);
+JF_ASSERT(_IOC_SIZE(JETFREEZE_IOC_SNAPSHOT_CREATE) ==
+	  JETFREEZE_SNAPSHOT_CREATE_SIZE_VER0);
+JF_ASSERT(_IOC_NR(JETFREEZE_IOC_SNAPSHOT_LIST) == 7);
 
 int main(void)
 {

@@ -36,7 +36,7 @@
 
 #define JETFREEZE_NODE		"/dev/jetfreeze"
 #define JETFREEZE_ABI_MAJOR	1
-#define JETFREEZE_ABI_MINOR	1
+#define JETFREEZE_ABI_MINOR	2
 
 /*
  * 0xB9 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst;
@@ -51,6 +51,7 @@
 #define JETFREEZE_FEAT_STAGES		(1ULL << 3)	/* jetfreeze_device.stage */
 #define JETFREEZE_FEAT_HOLD_LIMITS	(1ULL << 4)
 #define JETFREEZE_FEAT_FS_FREEZE	(1ULL << 5)	/* FREEZE_FS (ABI 1.1) */
+#define JETFREEZE_FEAT_SNAPSHOT		(1ULL << 6)	/* SNAPSHOT_* (ABI 1.2) */
 
 /**
  * struct jetfreeze_version - JETFREEZE_IOC_VERSION: ABI and limits
@@ -322,6 +323,238 @@ struct jetfreeze_adopt {
 };
 #define JETFREEZE_ADOPT_SIZE_VER0	16
 
+/*
+ * Copy-on-write snapshots (ABI 1.2, JETFREEZE_FEAT_SNAPSHOT).
+ *
+ * A snapshot covers a set of block devices (origins), taken at the freeze
+ * point of one freeze: once their writes are drained, flushed and held,
+ * copy-on-write is armed on all of them at once and the hold can end.
+ * From then on a write-class bio (write, discard, write-zeroes) that
+ * changes a chunk of an origin whose old content was not yet preserved
+ * waits until that content was copied to the diff storage; reads of the
+ * origin never wait.  Each origin gets an image block device that reads
+ * back its content at the freeze point.
+ *
+ * Failure is loud and harmless: when the diff storage is full or fails, or
+ * reading old content fails, the snapshot becomes FAILED; origin writes go
+ * on unharmed and image reads fail with EIO.  An image is never silently
+ * wrong.  Nothing survives a reboot.
+ */
+#define JETFREEZE_SNAPSHOT_NAME_LEN	32
+
+/* SNAPSHOT_CREATE flags */
+/*
+ * The snapshot outlives the file that created it, until SNAPSHOT_DELETE
+ * or its maximum lifetime (module parameter snapshot_max_lifetime_sec).
+ * Without it, closing the file deletes the snapshot.
+ */
+#define JETFREEZE_SNAPSHOT_PERSIST	(1U << 0)
+/*
+ * Images accept writes, kept in the diff storage (a journal can be
+ * replayed and the image mounted and checked).  Without it images are
+ * read-only.
+ */
+#define JETFREEZE_SNAPSHOT_WRITABLE	(1U << 1)
+/* The freeze that takes it also freezes the filesystems (FREEZE_FS). */
+#define JETFREEZE_SNAPSHOT_FS		(1U << 2)
+#define JETFREEZE_SNAPSHOT_FLAGS	(JETFREEZE_SNAPSHOT_PERSIST | \
+					 JETFREEZE_SNAPSHOT_WRITABLE | \
+					 JETFREEZE_SNAPSHOT_FS)
+
+/**
+ * struct jetfreeze_snapshot_image - one origin of a snapshot and its image
+ * @origin_major: out, the origin's device number, major part
+ * @origin_minor: out, minor part
+ * @image_major: out, the image block device's number, major part
+ * @image_minor: out, minor part
+ * @image_name: out, NUL-terminated kernel name of the image (its node is
+ *	/dev/<image_name> under udev)
+ */
+struct jetfreeze_snapshot_image {
+	__u32 origin_major;
+	__u32 origin_minor;
+	__u32 image_major;
+	__u32 image_minor;
+	char image_name[32];
+};
+#define JETFREEZE_SNAPSHOT_IMAGE_SIZE_VER0	48
+
+/**
+ * struct jetfreeze_snapshot_create - JETFREEZE_IOC_SNAPSHOT_CREATE
+ * @size: in, sizeof(struct jetfreeze_snapshot_create) as the caller knows it
+ * @flags: in, JETFREEZE_SNAPSHOT_*
+ * @nr_devices: in, entries at @devices, 1..max_devices
+ * @nr_diff: in, file descriptors at @diff_fds, 1..16
+ * @devices: in, user pointer to @nr_devices struct jetfreeze_device, with
+ *	stages as FREEZE takes them: the first @nr_origins are the origins,
+ *	the rest are only frozen with them (devices below a stacked origin
+ *	that keep it stable while it drains) and get no image
+ * @diff_fds: in, user pointer to @nr_diff __s32 file descriptors of the
+ *	diff storage, opened for reading and writing: block devices (claimed
+ *	exclusively while the snapshot lives) or regular files (allocated to
+ *	their size as they are)
+ * @images: in, user pointer to room for one struct jetfreeze_snapshot_image
+ *	per origin, written with stride @image_size
+ * @image_size: in, sizeof(struct jetfreeze_snapshot_image) as the caller
+ *	knows it, at least JETFREEZE_SNAPSHOT_IMAGE_SIZE_VER0
+ * @chunk_kib: in, copy-on-write granule in KiB, a power of two from 4 to
+ *	1024; 0: the module's default (parameter snapshot_chunk_kib)
+ * @timeout_ms: in, on an idle session, the timeout of the freeze that takes
+ *	the snapshot (as FREEZE's); must be 0 on a frozen session
+ * @nr_origins: in, how many of @devices are origins, 0: all of them
+ * @name: in/out, NUL-terminated name of up to 31 characters from
+ *	[A-Za-z0-9._-], not starting with '.' or '-', unique system-wide;
+ *	empty: the module names it "snap<id>"
+ * @snapshot_id: out, system-wide id, never reused while the module stays
+ *	loaded
+ * @drain_ns: out, on an idle session the freeze's drain and flush time
+ * @hold_ns: out, on an idle session how long writes were held: from the
+ *	end of the drain to the end of the hold
+ * @failed_index: out, on failure the index of the device (or, with
+ *	JETFREEZE_SNAPSHOT_DIFF_INDEX set, of the diff storage) at fault,
+ *	else ~0U
+ * @reserved: must be zero
+ *
+ * Needs CAP_SYS_ADMIN.  On an idle session: freeze the devices (drain,
+ * flush, hold), arm copy-on-write on every origin, end the hold, and add
+ * the images.  On a frozen session: arm copy-on-write at its freeze point
+ * on the origins, each of which must be one of the hold's devices (the
+ * other entries are ignored); the hold stays until THAW.  The snapshot belongs to this file (closing
+ * it deletes the snapshot) unless PERSIST.
+ *
+ * Errors: EPERM no CAP_SYS_ADMIN; EINVAL bad flags, reserved fields, name,
+ * chunk size, counts, duplicate device or diff storage, a device the
+ * frozen session does not hold; EEXIST a snapshot of that name exists;
+ * EBUSY a device is in another snapshot, or is the diff storage of one, or
+ * a diff storage is in use (an origin of a snapshot, a block device
+ * claimed by another); EXDEV a diff storage lies on one of the origins;
+ * EBADF a bad descriptor; ENOTBLK a diff storage is neither a block device
+ * nor a regular file; ENOSPC the diff storage is smaller than one chunk
+ * per origin; EOPNOTSUPP a zoned origin, or a diff storage file that
+ * cannot take direct I/O; EROFS a diff storage not open for writing;
+ * and FREEZE's errors.  All or nothing: on error no snapshot exists and
+ * nothing stays frozen that was not before.
+ */
+struct jetfreeze_snapshot_create {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_devices;
+	__u32 nr_diff;
+	__u64 devices;
+	__u64 diff_fds;
+	__u64 images;
+	__u32 image_size;
+	__u32 chunk_kib;
+	__u32 timeout_ms;
+	__u32 nr_origins;
+	char name[JETFREEZE_SNAPSHOT_NAME_LEN];
+	__u64 snapshot_id;
+	__u64 drain_ns;
+	__u64 hold_ns;
+	__u32 failed_index;
+	__u32 reserved;
+};
+#define JETFREEZE_SNAPSHOT_CREATE_SIZE_VER0	120
+/* in failed_index: the index is one of the diff storage, not a device */
+#define JETFREEZE_SNAPSHOT_DIFF_INDEX	(1U << 31)
+
+/**
+ * struct jetfreeze_snapshot_delete - JETFREEZE_IOC_SNAPSHOT_DELETE
+ * @size: in, sizeof(struct jetfreeze_snapshot_delete) as the caller knows it
+ * @flags: in, must be zero
+ * @name: in, the snapshot's name
+ *
+ * Needs CAP_SYS_ADMIN.  Deletes any snapshot, owned by a file or PERSIST:
+ * its images go away (a mounted image fails its I/O from then on, as an
+ * unplugged disk does) and everything it held is released.  ENOENT no
+ * such snapshot.
+ */
+struct jetfreeze_snapshot_delete {
+	__u32 size;
+	__u32 flags;
+	char name[JETFREEZE_SNAPSHOT_NAME_LEN];
+};
+#define JETFREEZE_SNAPSHOT_DELETE_SIZE_VER0	40
+
+/* snapshot states */
+#define JETFREEZE_SNAPSHOT_ACTIVE	1
+#define JETFREEZE_SNAPSHOT_FAILED	2
+
+/* snapshot entry flags */
+#define JETFREEZE_SNAPSHOT_E_PERSIST	(1U << 0)
+#define JETFREEZE_SNAPSHOT_E_WRITABLE	(1U << 1)
+#define JETFREEZE_SNAPSHOT_E_ATTACHED	(1U << 2)	/* a file owns it */
+
+/**
+ * struct jetfreeze_snapshot_entry - one origin of one snapshot
+ * @snapshot_id: the snapshot's id
+ * @name: its name
+ * @state: JETFREEZE_SNAPSHOT_ACTIVE or _FAILED
+ * @error: for a failed snapshot the errno that failed it (ENOSPC: the diff
+ *	storage is full; EIO: it or an origin read failed; ENODEV: an origin
+ *	went away), else 0
+ * @flags: JETFREEZE_SNAPSHOT_E_*
+ * @index: this origin's index in the snapshot
+ * @nr_devices: origins in the snapshot
+ * @chunk_bytes: the copy-on-write granule
+ * @origin: the origin and its image, as SNAPSHOT_CREATE gives them
+ * @created_ns: CLOCK_REALTIME of the freeze point
+ * @expires_ms: a PERSIST snapshot not owned by a file is deleted in this
+ *	many ms; 0 for one owned by a file
+ * @diff_used: bytes of diff storage in use, all origins together
+ * @diff_size: bytes of diff storage, all origins together
+ * @memory_bytes: kernel memory the snapshot uses, all origins together
+ * @chunks_preserved: chunks of this origin copied to the diff storage
+ * @cow_bios: writes to this origin that waited for a copy
+ * @cow_wait_ns: the time they waited, summed
+ * @hold_ns: how long writes were held to take the snapshot (0 when taken
+ *	on a frozen session)
+ */
+struct jetfreeze_snapshot_entry {
+	__u64 snapshot_id;
+	char name[JETFREEZE_SNAPSHOT_NAME_LEN];
+	__u32 state;
+	__s32 error;
+	__u32 flags;
+	__u32 index;
+	__u32 nr_devices;
+	__u32 chunk_bytes;
+	struct jetfreeze_snapshot_image origin;
+	__u64 created_ns;
+	__u64 expires_ms;
+	__u64 diff_used;
+	__u64 diff_size;
+	__u64 memory_bytes;
+	__u64 chunks_preserved;
+	__u64 cow_bios;
+	__u64 cow_wait_ns;
+	__u64 hold_ns;
+};
+#define JETFREEZE_SNAPSHOT_ENTRY_SIZE_VER0	184
+
+/**
+ * struct jetfreeze_snapshot_list - JETFREEZE_IOC_SNAPSHOT_LIST
+ * @size: in, sizeof(struct jetfreeze_snapshot_list) as the caller knows it
+ * @flags: in, must be zero
+ * @nr_entries: in, capacity of @entries; out, entries that exist (more than
+ *	the capacity means the output was cut short)
+ * @entry_size: in, sizeof(struct jetfreeze_snapshot_entry) as the caller
+ *	knows it (at least JETFREEZE_SNAPSHOT_ENTRY_SIZE_VER0)
+ * @entries: in, user pointer to the entry array (0 with capacity 0 asks for
+ *	the count)
+ *
+ * Needs no privilege beyond opening the node.  One entry per origin of
+ * every snapshot, snapshots in creation order.
+ */
+struct jetfreeze_snapshot_list {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_entries;
+	__u32 entry_size;
+	__u64 entries;
+};
+#define JETFREEZE_SNAPSHOT_LIST_SIZE_VER0	24
+
 #define JETFREEZE_IOC_RW(nr, size) \
 	_IOC(_IOC_READ | _IOC_WRITE, JETFREEZE_IOC_MAGIC, (nr), (size))
 
@@ -335,5 +568,12 @@ struct jetfreeze_adopt {
 	JETFREEZE_IOC_RW(0x03, JETFREEZE_STATUS_SIZE_VER0)
 #define JETFREEZE_IOC_ADOPT \
 	_IOC(_IOC_WRITE, JETFREEZE_IOC_MAGIC, 0x04, JETFREEZE_ADOPT_SIZE_VER0)
+#define JETFREEZE_IOC_SNAPSHOT_CREATE \
+	JETFREEZE_IOC_RW(0x05, JETFREEZE_SNAPSHOT_CREATE_SIZE_VER0)
+#define JETFREEZE_IOC_SNAPSHOT_DELETE \
+	_IOC(_IOC_WRITE, JETFREEZE_IOC_MAGIC, 0x06, \
+	     JETFREEZE_SNAPSHOT_DELETE_SIZE_VER0)
+#define JETFREEZE_IOC_SNAPSHOT_LIST \
+	JETFREEZE_IOC_RW(0x07, JETFREEZE_SNAPSHOT_LIST_SIZE_VER0)
 
 #endif /* _UAPI_LINUX_JETFREEZE_H */
