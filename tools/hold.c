@@ -11,13 +11,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jetfreeze.h"
@@ -45,38 +43,6 @@ static const struct option jf_thaw_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-static void jf_try_help(void)
-{
-	fprintf(stderr, "Try '%s --help' for more information.\n",
-		program_invocation_short_name);
-	exit(JF_EXIT_FAILURE);
-}
-
-static uint64_t jf_parse_u64(const char *s, const char *what)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v == 0)
-		errx(JF_EXIT_FAILURE, "invalid %s: '%s'", what, s);
-	return v;
-}
-
-static uint32_t jf_parse_timeout(const char *s)
-{
-	double sec;
-	char *end;
-
-	errno = 0;
-	sec = strtod(s, &end);
-	if (errno || end == s || *end || !(sec > 0) || sec > 4294967.0)
-		errx(JF_EXIT_FAILURE, "invalid timeout: '%s' (seconds, more than 0)",
-		     s);
-	return sec * 1000 < 1 ? 1 : (uint32_t)(sec * 1000);
-}
 
 /* Options of run and freeze; returns the index of the first operand. */
 static int jf_parse_hold_opts(int argc, char **argv, struct jf_hold_opts *o)
@@ -177,33 +143,14 @@ static int jf_freeze_devset(int fd, struct jf_devset *set,
 			     sizeof(label));
 	else
 		memcpy(label, names, sizeof(label));
-	switch (-ret) {
-	case ETIMEDOUT:
-		errx(JF_EXIT_FAILURE,
-		     "%s: writes in flight did not finish in time; nothing is frozen",
-		     label);
-	case EOPNOTSUPP:
-		errx(JF_EXIT_FAILURE,
-		     "%s: its writes in flight cannot be counted (see dmesg); nothing is frozen",
-		     label);
-	case ENXIO:
-	case ENODEV:
-		errx(JF_EXIT_FAILURE, "%s: no such block device", label);
-	case EBUSY:
+	if (ret == -EBUSY) {
 		if (out->failed_index < jf_devset_count(set))
 			errx(JF_EXIT_FAILURE,
 			     "%s: held by another hold, so its filesystem cannot be frozen now (--fs); nothing is frozen",
 			     label);
 		errx(JF_EXIT_FAILURE, "this session already holds devices");
-	case E2BIG:
-		errx(JF_EXIT_FAILURE, "too many devices (%u)",
-		     jf_devset_count(set));
-	case EIO:
-		errx(JF_EXIT_FAILURE,
-		     "%s: flushing its write cache failed; nothing is frozen",
-		     label);
 	}
-	jf_fail_errno(-ret, "freeze");
+	jf_fail_freeze(-ret, label, jf_devset_count(set));
 }
 
 /* Print what a hold did; true when it held to the end. */
@@ -222,21 +169,12 @@ static bool jf_report(const struct jetfreeze_thaw *rep)
 	return true;
 }
 
-static pid_t jf_child;
-
-static void jf_forward_signal(int sig)
-{
-	if (jf_child > 0)
-		kill(jf_child, sig);
-}
-
 int jf_cmd_run(int argc, char **argv)
 {
 	struct jetfreeze_freeze out;
 	struct jetfreeze_thaw rep;
 	struct jf_hold_opts o;
 	struct jf_devset *set;
-	struct sigaction sa;
 	int first, sep, fd, status, ret;
 
 	first = jf_parse_hold_opts(argc, argv, &o);
@@ -258,39 +196,14 @@ int jf_cmd_run(int argc, char **argv)
 	jf_freeze_devset(fd, set, &o, jf_hold_flags(&o), &out);
 	jf_devset_free(set);
 
-	/* like system(): the terminal's signals are the command's business */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sa.sa_handler = jf_forward_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-
-	fflush(NULL);
-	jf_child = fork();
-	if (jf_child < 0) {
-		warn("fork");
-		status = JF_EXIT_FAILURE << 8;
-	} else if (jf_child == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		execvp(argv[sep + 1], argv + sep + 1);
-		warn("cannot run %s", argv[sep + 1]);
-		_exit(errno == ENOENT ? 127 : 126);
-	} else {
-		while (waitpid(jf_child, &status, 0) < 0 && errno == EINTR)
-			;
-	}
+	status = jf_run_command(argv + sep + 1);
 
 	ret = jfctl_thaw(fd, &rep);
 	if (ret)
 		jf_fail_errno(-ret, "thaw");
 	if (!jf_report(&rep))
 		return JF_EXIT_BROKEN;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return status;
 }
 
 int jf_cmd_freeze(int argc, char **argv)

@@ -6,11 +6,13 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jetfreeze.h"
@@ -55,6 +57,113 @@ void jf_fail_errno(int code, const char *what)
 	}
 	errno = code;
 	err(JF_EXIT_FAILURE, "%s", what);
+}
+
+/* FREEZE's errors, which taking a snapshot shares; @label names the device. */
+void jf_fail_freeze(int code, const char *label, unsigned int nr_devices)
+{
+	switch (code) {
+	case ETIMEDOUT:
+		errx(JF_EXIT_FAILURE,
+		     "%s: writes in flight did not finish in time; nothing is frozen",
+		     label);
+	case EOPNOTSUPP:
+		errx(JF_EXIT_FAILURE,
+		     "%s: its writes in flight cannot be counted (see dmesg); nothing is frozen",
+		     label);
+	case ENXIO:
+	case ENODEV:
+		errx(JF_EXIT_FAILURE, "%s: no such block device", label);
+	case E2BIG:
+		errx(JF_EXIT_FAILURE, "too many devices (%u)", nr_devices);
+	case EIO:
+		errx(JF_EXIT_FAILURE,
+		     "%s: flushing its write cache failed; nothing is frozen",
+		     label);
+	}
+	jf_fail_errno(code, "freeze");
+}
+
+void jf_try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+		program_invocation_short_name);
+	exit(JF_EXIT_FAILURE);
+}
+
+uint64_t jf_parse_u64(const char *s, const char *what)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v == 0)
+		errx(JF_EXIT_FAILURE, "invalid %s: '%s'", what, s);
+	return v;
+}
+
+uint32_t jf_parse_timeout(const char *s)
+{
+	double sec;
+	char *end;
+
+	errno = 0;
+	sec = strtod(s, &end);
+	if (errno || end == s || *end || !(sec > 0) || sec > 4294967.0)
+		errx(JF_EXIT_FAILURE, "invalid timeout: '%s' (seconds, more than 0)",
+		     s);
+	return sec * 1000 < 1 ? 1 : (uint32_t)(sec * 1000);
+}
+
+static pid_t jf_child;
+
+static void jf_forward_signal(int sig)
+{
+	if (jf_child > 0)
+		kill(jf_child, sig);
+}
+
+/*
+ * Run @argv and wait for it, as system() would: the terminal's SIGINT and
+ * SIGQUIT reach the command (its process group's) and we ignore them;
+ * SIGTERM and SIGHUP sent to us are passed on.  The command's exit status,
+ * or 126 it could not be run, 127 not found, 128 + N killed by signal N.
+ */
+int jf_run_command(char **argv)
+{
+	struct sigaction sa;
+	int status;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = jf_forward_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	fflush(NULL);
+	jf_child = fork();
+	if (jf_child < 0) {
+		warn("fork");
+		return JF_EXIT_FAILURE;
+	}
+	if (jf_child == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(argv[0], argv);
+		warn("cannot run %s", argv[0]);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(jf_child, &status, 0) < 0 && errno == EINTR)
+		;
+	jf_child = 0;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
 }
 
 int jf_open_node(void)

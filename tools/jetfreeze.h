@@ -32,6 +32,12 @@ extern bool jf_verbose;
 void jf_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int jf_open_node(void);
 void jf_fail_errno(int code, const char *what) __attribute__((noreturn));
+void jf_fail_freeze(int code, const char *label, unsigned int nr_devices)
+	__attribute__((noreturn));
+void jf_try_help(void) __attribute__((noreturn));
+uint64_t jf_parse_u64(const char *s, const char *what);
+uint32_t jf_parse_timeout(const char *s);
+int jf_run_command(char **argv);
 struct jf_devset *jf_resolve(char *const *paths, int nr, bool stack);
 void jf_describe_devs(const struct jf_devset *set, char *buf, size_t len);
 const char *jf_dev_label(uint32_t major, uint32_t minor, char *buf,
