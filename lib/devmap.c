@@ -453,6 +453,119 @@ const struct jetfreeze_device *jf_devset_devices(const struct jf_devset *set)
 	return set ? set->devs : NULL;
 }
 
+int jf_dev_whole_disk(dev_t dev, dev_t *whole)
+{
+	char path[PATH_MAX], buf[64];
+	int err;
+
+	err = sysfs_dev_path(path, sizeof(path), dev, NULL);
+	if (err)
+		return err;
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	err = sysfs_dev_path(path, sizeof(path), dev, "partition");
+	if (err)
+		return err;
+	if (access(path, F_OK) < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		*whole = dev;
+		return 0;
+	}
+	/* A partition's sysfs directory sits in its disk's. */
+	err = sysfs_dev_path(path, sizeof(path), dev, "../dev");
+	if (!err)
+		err = read_line(path, buf, sizeof(buf));
+	if (!err)
+		err = parse_devnum(buf, whole);
+	return err;
+}
+
+static bool devset_has(const struct jf_devset *set, dev_t dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < set->nr; i++)
+		if (set->devs[i].major == major(dev) &&
+		    set->devs[i].minor == minor(dev))
+			return true;
+	return false;
+}
+
+/*
+ * What a write to @dev reaches: into @full every device whose content it
+ * may change anywhere (@dev and the stack under it), into @part the disks
+ * of partitions among those, written only where that partition lies, and
+ * again the stack under each such disk into @full.
+ */
+static int devs_under(dev_t dev, struct jf_devset *full, struct jf_devset *part,
+		      unsigned int depth)
+{
+	struct jf_devset stack = { 0 }, below = { 0 };
+	unsigned int i, j;
+	int err;
+
+	if (depth > DEVMAP_MAX_DEPTH)
+		return -ELOOP;
+	err = devset_add_at(&stack, dev, 0, JF_DEVSET_STACK);
+	for (i = 0; !err && i < stack.nr; i++) {
+		dev_t d = makedev(stack.devs[i].major, stack.devs[i].minor);
+		dev_t disk;
+
+		if (devset_has(full, d))
+			continue;
+		err = devset_put(full, d, 0);
+		if (!err)
+			err = jf_dev_whole_disk(d, &disk);
+		if (err || disk == d || devset_has(part, disk))
+			continue;
+		err = devset_put(part, disk, 0);
+		/* what is under the disk (md0p1 -> md0 -> its members) */
+		if (!err)
+			err = devset_add_at(&below, disk, 0, JF_DEVSET_STACK);
+		for (j = 0; !err && j < below.nr; j++)
+			if (below.devs[j].stage > 0)
+				err = devs_under(makedev(below.devs[j].major,
+							 below.devs[j].minor),
+						 full, part, depth + 1);
+		free(below.devs);
+		memset(&below, 0, sizeof(below));
+	}
+	free(stack.devs);
+	return err;
+}
+
+int jf_dev_lies_on(dev_t dev, const struct jetfreeze_device *devs,
+		   unsigned int nr, unsigned int *index)
+{
+	struct jf_devset full = { 0 }, part = { 0 };
+	unsigned int i;
+	int err;
+
+	if (nr && !devs)
+		return -EINVAL;
+	err = devs_under(dev, &full, &part, 0);
+	for (i = 0; !err && i < nr; i++) {
+		dev_t d = makedev(devs[i].major, devs[i].minor), disk;
+
+		if (devset_has(&full, d) || devset_has(&part, d)) {
+			err = -EXDEV;
+			break;
+		}
+		/* a partition of a disk written anywhere */
+		if (jf_dev_whole_disk(d, &disk) == 0 && disk != d &&
+		    devset_has(&full, disk)) {
+			err = -EXDEV;
+			break;
+		}
+	}
+	if (err == -EXDEV && index)
+		*index = i;
+	free(full.devs);
+	free(part.devs);
+	return err;
+}
+
 int jf_dev_name(dev_t dev, char *buf, size_t len)
 {
 	char path[PATH_MAX], line[PATH_MAX], link[PATH_MAX];

@@ -61,6 +61,25 @@ unsigned int jf_devset_count(const struct jf_devset *set);
 const struct jetfreeze_device *jf_devset_devices(const struct jf_devset *set);
 
 /*
+ * The disk @dev is a partition of, from sysfs; @dev itself when it is not
+ * a partition.  -ENODEV when sysfs does not know @dev.
+ */
+int jf_dev_whole_disk(dev_t dev, dev_t *whole);
+
+/*
+ * Does writing to @dev change what one of @devs holds?  It does when one
+ * of them is @dev or lies under it: under a stacked device (sysfs slaves/,
+ * recursively), under a loop device (its file's device), or the disk a
+ * partition among those is on; and when one of them is a partition of a
+ * disk found so, unless that disk was reached only through another of its
+ * partitions (writing sda1 leaves sda2 alone).  0 no; -EXDEV yes, with
+ * *index (may be NULL) the first such entry of @devs; -errno when the
+ * stack under @dev cannot be walked.
+ */
+int jf_dev_lies_on(dev_t dev, const struct jetfreeze_device *devs,
+		   unsigned int nr, unsigned int *index);
+
+/*
  * The kernel name of @dev ("vdb1", "dm-0") from /sys/dev/block/M:m/uevent
  * DEVNAME.  -ERANGE when @len is too small.
  */

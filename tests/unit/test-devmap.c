@@ -8,10 +8,14 @@
  *   dm-2 (253:2) on sdb             dm-3 <-> dm-4 (253:3/4): a cycle
  *   loop0 (7:0) backed by a file of the temporary directory, whose
  *   device ("the host disk", its real st_dev) sits on sdb
+ *   sdc (8:32) with partitions sdc1, sdc2 (8:33/34); dm-5 (253:5) on sdc1
+ *   md0 (9:0) on sdd + sde (8:48/64), with partitions md0p1, md0p2
+ *   (259:0/1)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +72,33 @@ static void fake_dev(unsigned int maj, unsigned int min, const char *name,
 	assert_int_equal(symlink(dir, path), 0);
 }
 
+/* A partition: its directory inside its disk's, with a partition file. */
+static void fake_part(unsigned int maj, unsigned int min, const char *name,
+		      const char *disk, unsigned int nr)
+{
+	char dir[PATH_MAX * 2], path[PATH_MAX * 3], text[128];
+
+	snprintf(dir, sizeof(dir), "%s/devices/virtual/%s/%s", sys, disk, name);
+	mkdirs(dir);
+	snprintf(path, sizeof(path), "%s/dev", dir);
+	snprintf(text, sizeof(text), "%u:%u\n", maj, min);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/partition", dir);
+	snprintf(text, sizeof(text), "%u\n", nr);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u", sys, maj, min);
+	assert_int_equal(symlink(dir, path), 0);
+}
+
+/* @lower: the path of its directory under devices/virtual ("sdc/sdc1") */
 static void fake_slave(const char *upper, const char *lower)
 {
 	char dir[PATH_MAX * 2], link[PATH_MAX * 3], target[PATH_MAX * 2];
+	const char *name = strrchr(lower, '/') ? strrchr(lower, '/') + 1 : lower;
 
 	snprintf(dir, sizeof(dir), "%s/devices/virtual/%s/slaves", sys, upper);
 	mkdirs(dir);
-	snprintf(link, sizeof(link), "%s/%s", dir, lower);
+	snprintf(link, sizeof(link), "%s/%s", dir, name);
 	snprintf(target, sizeof(target), "../../%s", lower);
 	assert_int_equal(symlink(target, link), 0);
 }
@@ -109,6 +133,18 @@ static int setup(void **state)
 	fake_slave("dm-3", "dm-4");
 	fake_slave("dm-4", "dm-3");
 	fake_slave("hostdisk", "sdb");
+	fake_dev(8, 32, "sdc", true);
+	fake_part(8, 33, "sdc1", "sdc", 1);
+	fake_part(8, 34, "sdc2", "sdc", 2);
+	fake_dev(253, 5, "dm-5", true);
+	fake_dev(9, 0, "md0", true);
+	fake_dev(8, 48, "sdd", true);
+	fake_dev(8, 64, "sde", true);
+	fake_part(259, 0, "md0p1", "md0", 1);
+	fake_part(259, 1, "md0p2", "md0", 2);
+	fake_slave("dm-5", "sdc/sdc1");
+	fake_slave("md0", "sdd");
+	fake_slave("md0", "sde");
 
 	snprintf(backing, sizeof(backing), "%s/loop0.img", root);
 	write_file(backing, "image");
@@ -377,6 +413,98 @@ static void path_through_mountinfo(void **state)
 	assert_int_equal(dev, makedev(8, 16));
 }
 
+static void whole_disk(void **state)
+{
+	dev_t disk;
+
+	assert_int_equal(jf_dev_whole_disk(makedev(8, 33), &disk), 0);
+	assert_int_equal(disk, makedev(8, 32));
+	assert_int_equal(jf_dev_whole_disk(makedev(259, 1), &disk), 0);
+	assert_int_equal(disk, makedev(9, 0));
+	assert_int_equal(jf_dev_whole_disk(makedev(8, 32), &disk), 0);
+	assert_int_equal(disk, makedev(8, 32));
+	assert_int_equal(jf_dev_whole_disk(makedev(253, 5), &disk), 0);
+	assert_int_equal(disk, makedev(253, 5));
+	assert_int_equal(jf_dev_whole_disk(makedev(9, 9), &disk), -ENODEV);
+}
+
+/* jf_dev_lies_on(@dev, the devices in @want...) */
+static int lies_on(unsigned int maj, unsigned int min, unsigned int *index,
+		   unsigned int nr, ...)
+{
+	struct jetfreeze_device devs[8];
+	unsigned int i;
+	va_list ap;
+
+	memset(devs, 0, sizeof(devs));
+	va_start(ap, nr);
+	for (i = 0; i < nr; i++) {
+		devs[i].major = va_arg(ap, unsigned int);
+		devs[i].minor = va_arg(ap, unsigned int);
+	}
+	va_end(ap);
+	return jf_dev_lies_on(makedev(maj, min), devs, nr, index);
+}
+
+static void lies_on_partitions(void **state)
+{
+	unsigned int index = 77;
+
+	/* sdc1: itself and its disk; not the other partition */
+	assert_int_equal(lies_on(8, 33, NULL, 1, 8, 34), 0);
+	assert_int_equal(lies_on(8, 33, &index, 2, 8, 34, 8, 32), -EXDEV);
+	assert_int_equal(index, 1);
+	assert_int_equal(lies_on(8, 33, &index, 3, 8, 16, 7, 0, 8, 33),
+			 -EXDEV);
+	assert_int_equal(index, 2);
+	/* the whole disk: every partition of it */
+	assert_int_equal(lies_on(8, 32, &index, 1, 8, 34), -EXDEV);
+	assert_int_equal(index, 0);
+	assert_int_equal(lies_on(8, 32, NULL, 1, 8, 33), -EXDEV);
+	/* nothing shared */
+	index = 77;
+	assert_int_equal(lies_on(8, 32, &index, 2, 8, 16, 253, 5), 0);
+	assert_int_equal(index, 77);
+	assert_int_equal(lies_on(8, 32, NULL, 0), 0);
+}
+
+static void lies_on_stacks(void **state)
+{
+	unsigned int index;
+
+	/* dm-5 on sdc1: sdc1 and sdc, not sdc2 */
+	assert_int_equal(lies_on(253, 5, &index, 1, 8, 33), -EXDEV);
+	assert_int_equal(lies_on(253, 5, &index, 1, 8, 32), -EXDEV);
+	assert_int_equal(lies_on(253, 5, &index, 1, 8, 34), 0);
+	/* md0p1: md0 and so its members, not md0p2 */
+	assert_int_equal(lies_on(259, 0, &index, 1, 9, 0), -EXDEV);
+	assert_int_equal(lies_on(259, 0, &index, 1, 8, 48), -EXDEV);
+	assert_int_equal(lies_on(259, 0, &index, 2, 259, 1, 8, 64), -EXDEV);
+	assert_int_equal(index, 1);
+	assert_int_equal(lies_on(259, 0, &index, 1, 259, 1), 0);
+	assert_int_equal(lies_on(9, 0, &index, 1, 259, 1), -EXDEV);
+	/* dm-1 on dm-0 on sda1 + sdb */
+	assert_int_equal(lies_on(253, 1, &index, 1, 8, 16), -EXDEV);
+	assert_int_equal(lies_on(253, 1, &index, 1, 8, 1), -EXDEV);
+	/* dm-2 shares sdb with dm-1 but lies under neither: allowed, as
+	 * two volumes of one volume group are */
+	assert_int_equal(lies_on(253, 1, &index, 1, 253, 2), 0);
+	/* what is stacked on a device is not under it */
+	assert_int_equal(lies_on(8, 16, &index, 1, 253, 2), 0);
+	/* a loop device: its file's device and what that sits on */
+	assert_int_equal(lies_on(7, 0, &index, 1, major(host_dev),
+				 minor(host_dev)), -EXDEV);
+	assert_int_equal(lies_on(7, 0, &index, 1, 8, 16), -EXDEV);
+	/* a file of the host disk (its st_dev), as a diff storage file is */
+	assert_int_equal(lies_on(major(host_dev), minor(host_dev), &index, 1,
+				 8, 16), -EXDEV);
+	/* unknown to sysfs, or a cycle: cannot tell */
+	assert_int_equal(lies_on(9, 9, &index, 1, 8, 16), -ENODEV);
+	assert_int_equal(lies_on(253, 3, &index, 1, 8, 16), -ELOOP);
+	assert_int_equal(jf_dev_lies_on(makedev(8, 32), NULL, 1, NULL),
+			 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +517,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(odd_sets, setup, teardown),
 		cmocka_unit_test_setup_teardown(path_of_a_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(path_through_mountinfo, setup, teardown),
+		cmocka_unit_test_setup_teardown(whole_disk, setup, teardown),
+		cmocka_unit_test_setup_teardown(lies_on_partitions, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(lies_on_stacks, setup, teardown),
 	};
 
 	return run_group(tests);
