@@ -182,6 +182,32 @@ static inline bool jf_bio_based_accounts(struct block_device *bdev)
 #endif
 }
 
+/*
+ * A bio-based disk of ours, with its block sizes; an ERR_PTR on failure.
+ *   6.9:  blk_alloc_disk(limits, node), returning an ERR_PTR
+ *   older: blk_alloc_disk(node), NULL on failure, limits set afterwards
+ */
+static inline struct gendisk *jf_alloc_disk(unsigned int logical,
+					    unsigned int physical)
+{
+#if defined(HAVE_BLK_ALLOC_DISK_LIMITS)
+	struct queue_limits lim = {
+		.logical_block_size = logical,
+		.physical_block_size = physical,
+	};
+
+	return blk_alloc_disk(&lim, NUMA_NO_NODE);
+#else
+	struct gendisk *disk = blk_alloc_disk(NUMA_NO_NODE);
+
+	if (!disk)
+		return ERR_PTR(-ENOMEM);
+	blk_queue_logical_block_size(disk->queue, logical);
+	blk_queue_physical_block_size(disk->queue, physical);
+	return disk;
+#endif
+}
+
 /* User pointers in our structs travel as __u64; s390 compat needs more. */
 static inline void __user *jf_user_ptr(u64 v)
 {

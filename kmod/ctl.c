@@ -5,10 +5,11 @@
  * copy_struct_from_user(), so older and newer callers both work, and every
  * field is checked before anything happens.
  */
-#include "jetfreeze.h"
+#include "snapshot.h"
 
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -59,7 +60,8 @@ static long jf_ioctl_version(void __user *uarg)
 	v.max_devices = jf_param_max_devices();
 	v.features = JETFREEZE_FEAT_FREEZE | JETFREEZE_FEAT_STATUS |
 		     JETFREEZE_FEAT_PERSIST | JETFREEZE_FEAT_STAGES |
-		     JETFREEZE_FEAT_HOLD_LIMITS | JETFREEZE_FEAT_FS_FREEZE;
+		     JETFREEZE_FEAT_HOLD_LIMITS | JETFREEZE_FEAT_FS_FREEZE |
+		     JETFREEZE_FEAT_SNAPSHOT;
 	v.default_timeout_ms = jf_param_default_timeout_ms();
 	v.max_timeout_ms = jf_param_max_timeout_ms();
 	v.max_held_bytes = jf_param_max_held_bytes();
@@ -69,18 +71,18 @@ static long jf_ioctl_version(void __user *uarg)
 }
 
 /* The device array: well-formed, representable, no duplicates. */
-static struct jetfreeze_device *jf_copy_devices(struct jetfreeze_freeze *req,
-						int *err)
+static struct jetfreeze_device *jf_copy_devices(u64 uptr, u32 nr,
+						u32 *failed_index, int *err)
 {
 	struct jetfreeze_device *devs;
-	u32 i, j, nr = req->nr_devices;
+	u32 i, j;
 
 	devs = kvmalloc_array(nr, sizeof(*devs), GFP_KERNEL);
 	if (!devs) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (copy_from_user(devs, jf_user_ptr(req->devices),
+	if (copy_from_user(devs, jf_user_ptr(uptr),
 			   array_size(nr, sizeof(*devs)))) {
 		*err = -EFAULT;
 		goto fail;
@@ -89,7 +91,7 @@ static struct jetfreeze_device *jf_copy_devices(struct jetfreeze_freeze *req,
 		dev_t devt = MKDEV(devs[i].major, devs[i].minor);
 
 		*err = -EINVAL;
-		req->failed_index = i;
+		*failed_index = i;
 		if (devs[i].reserved || MAJOR(devt) != devs[i].major ||
 		    MINOR(devt) != devs[i].minor)
 			goto fail;
@@ -98,7 +100,7 @@ static struct jetfreeze_device *jf_copy_devices(struct jetfreeze_freeze *req,
 			    devs[j].minor == devs[i].minor)
 				goto fail;
 	}
-	req->failed_index = ~0U;
+	*failed_index = ~0U;
 	*err = 0;
 	return devs;
 fail:
@@ -137,7 +139,8 @@ static long jf_ioctl_freeze(struct jf_file *f, void __user *uarg)
 
 	ret = jf_freeze_check(&req);
 	if (!ret)
-		devs = jf_copy_devices(&req, &ret);
+		devs = jf_copy_devices(req.devices, req.nr_devices,
+				       &req.failed_index, &ret);
 	if (!ret)
 		ret = jf_session_freeze(f->session, &req, devs);
 	kvfree(devs);
@@ -240,6 +243,164 @@ static long jf_ioctl_adopt(struct jf_file *f, void __user *uarg)
 	return 0;
 }
 
+static int jf_snapshot_check(const struct jetfreeze_snapshot_create *req)
+{
+	u32 kib = req->chunk_kib;
+
+	if (req->flags & ~JETFREEZE_SNAPSHOT_FLAGS || req->reserved)
+		return -EINVAL;
+	if (!req->nr_devices || req->nr_origins > req->nr_devices)
+		return -EINVAL;
+	if (req->nr_devices > jf_param_max_devices())
+		return -E2BIG;
+	if (!req->nr_diff || req->nr_diff > JF_SNAP_MAX_DIFF)
+		return -EINVAL;
+	if (req->image_size < JETFREEZE_SNAPSHOT_IMAGE_SIZE_VER0)
+		return -EINVAL;
+	if (req->image_size > PAGE_SIZE)
+		return -E2BIG;
+	if (kib && (!is_power_of_2(kib) || kib < 4 || kib > 1024))
+		return -EINVAL;
+	if (req->timeout_ms > jf_param_max_timeout_ms())
+		return -EINVAL;
+	if (!memchr(req->name, 0, sizeof(req->name)))
+		return -EINVAL;
+	return 0;
+}
+
+/* The images, each with the caller's stride; fields we lack read as zero. */
+static int jf_copy_images(const struct jetfreeze_snapshot_create *req,
+			  const struct jetfreeze_snapshot_image *images,
+			  unsigned int nr)
+{
+	void __user *base = jf_user_ptr(req->images);
+	size_t ksize = sizeof(*images);
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		void __user *dst = base + (size_t)i * req->image_size;
+
+		if (jf_copy_out(dst, &images[i], ksize, req->image_size))
+			return -EFAULT;
+		if (req->image_size > ksize &&
+		    clear_user(dst + ksize, req->image_size - ksize))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static long jf_ioctl_snapshot_create(struct jf_file *f, void __user *uarg)
+{
+	struct jetfreeze_snapshot_image *images = NULL;
+	struct jetfreeze_snapshot_create req;
+	struct jetfreeze_device *devs = NULL;
+	unsigned int nr_origins;
+	s32 *fds = NULL;
+	u32 usize;
+	int ret;
+
+	ret = jf_copy_in(&req, sizeof(req), JETFREEZE_SNAPSHOT_CREATE_SIZE_VER0,
+			 uarg, &usize);
+	if (ret)
+		return ret;
+	req.snapshot_id = 0;
+	req.drain_ns = 0;
+	req.hold_ns = 0;
+	req.failed_index = ~0U;
+
+	ret = jf_snapshot_check(&req);
+	if (ret)
+		goto out;
+	nr_origins = req.nr_origins ?: req.nr_devices;
+	devs = jf_copy_devices(req.devices, req.nr_devices, &req.failed_index,
+			       &ret);
+	if (ret)
+		goto out;
+	fds = kcalloc(req.nr_diff, sizeof(*fds), GFP_KERNEL);
+	images = kcalloc(nr_origins, sizeof(*images), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!fds || !images)
+		goto out;
+	ret = -EFAULT;
+	if (copy_from_user(fds, jf_user_ptr(req.diff_fds),
+			   array_size(req.nr_diff, sizeof(*fds))))
+		goto out;
+
+	ret = jf_snap_create(f, f->session, &req, devs, fds, images);
+	if (ret)
+		goto out;
+	/* all or nothing: a snapshot nobody learned about must not stay */
+	if (jf_copy_images(&req, images, nr_origins) ||
+	    jf_copy_out(uarg, &req, sizeof(req), usize)) {
+		jf_snap_delete(req.name);
+		ret = -EFAULT;
+	}
+	goto free;
+out:
+	/* best effort: failed_index helps, the errno is what counts */
+	jf_copy_out(uarg, &req, sizeof(req), usize);
+free:
+	kfree(images);
+	kfree(fds);
+	kvfree(devs);
+	return ret;
+}
+
+static long jf_ioctl_snapshot_delete(void __user *uarg)
+{
+	struct jetfreeze_snapshot_delete req;
+	u32 usize;
+	int ret;
+
+	ret = jf_copy_in(&req, sizeof(req), JETFREEZE_SNAPSHOT_DELETE_SIZE_VER0,
+			 uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.flags || !memchr(req.name, 0, sizeof(req.name)))
+		return -EINVAL;
+	return jf_snap_delete(req.name);
+}
+
+static long jf_ioctl_snapshot_list(void __user *uarg)
+{
+	struct jetfreeze_snapshot_entry *entries = NULL;
+	struct jetfreeze_snapshot_list req;
+	u32 usize, total, i;
+	void __user *base;
+	int n, ret;
+
+	ret = jf_copy_in(&req, sizeof(req), JETFREEZE_SNAPSHOT_LIST_SIZE_VER0,
+			 uarg, &usize);
+	if (ret)
+		return ret;
+	if (req.flags)
+		return -EINVAL;
+	if (req.entry_size < JETFREEZE_SNAPSHOT_ENTRY_SIZE_VER0)
+		return -EINVAL;
+	if (req.entry_size > PAGE_SIZE)
+		return -E2BIG;
+
+	n = jf_snaps_list(&entries, req.nr_entries, &total);
+	if (n < 0)
+		return n;
+	base = jf_user_ptr(req.entries);
+	for (i = 0; i < n && !ret; i++) {
+		void __user *dst = base + (size_t)i * req.entry_size;
+
+		ret = jf_copy_out(dst, &entries[i], sizeof(entries[i]),
+				  req.entry_size);
+		if (!ret && req.entry_size > sizeof(entries[i]) &&
+		    clear_user(dst + sizeof(entries[i]),
+			       req.entry_size - sizeof(entries[i])))
+			ret = -EFAULT;
+	}
+	kvfree(entries);
+	if (ret)
+		return ret;
+	req.nr_entries = total;
+	return jf_copy_out(uarg, &req, sizeof(req), usize);
+}
+
 static long jf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct jf_file *f = file->private_data;
@@ -251,9 +412,16 @@ static long jf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return jf_ioctl_version(uarg);
 	case JETFREEZE_IOC_STATUS:
 		return jf_ioctl_status(uarg);
+	case JETFREEZE_IOC_SNAPSHOT_LIST:
+		return jf_ioctl_snapshot_list(uarg);
+	case JETFREEZE_IOC_SNAPSHOT_DELETE:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return jf_ioctl_snapshot_delete(uarg);
 	case JETFREEZE_IOC_FREEZE:
 	case JETFREEZE_IOC_THAW:
 	case JETFREEZE_IOC_ADOPT:
+	case JETFREEZE_IOC_SNAPSHOT_CREATE:
 		break;
 	default:
 		return -ENOTTY;
@@ -269,6 +437,9 @@ static long jf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case JETFREEZE_IOC_THAW:
 		ret = jf_ioctl_thaw(f, uarg);
+		break;
+	case JETFREEZE_IOC_SNAPSHOT_CREATE:
+		ret = jf_ioctl_snapshot_create(f, uarg);
 		break;
 	default:
 		ret = jf_ioctl_adopt(f, uarg);
@@ -300,6 +471,7 @@ static int jf_release(struct inode *inode, struct file *file)
 	struct jf_file *f = file->private_data;
 
 	jf_session_close(f->session);
+	jf_snaps_close(f);
 	kfree(f);
 	return 0;
 }

@@ -217,7 +217,7 @@ void jf_submit_released(struct bio *bio, struct jf_dev *from);
 #define JF_TRACK_DISKS		8
 struct jf_track {			/* on the submitter's stack */
 	struct hlist_node node;
-	struct task_struct *task;
+	const void *key;		/* its task; a kept record: itself */
 	struct jf_dev *skip;		/* the device releasing this bio */
 	long gen;			/* the drains it predates are later */
 	unsigned long since;		/* jiffies */
@@ -228,10 +228,29 @@ struct jf_track {			/* on the submitter's stack */
 struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk,
 				struct jf_dev *skip);
 void jf_track_end(struct jf_track *self);
+void jf_track_keep(struct jf_track *kept, const struct jf_track *from);
 int jf_track_init(void);
 void jf_track_exit(void);
 int jf_track_wait(struct gendisk **disks, unsigned int nr,
 		  unsigned long deadline);
+
+/* cow.c: copy-on-write of snapshot origins (snapshot.h) */
+bool jf_cow_bio(struct bio *bio, struct jf_track *t, struct jf_dev *skip);
+
+/* snapshot.c */
+int jf_snaps_init(void);
+void jf_snaps_exit(void);
+struct jetfreeze_snapshot_create;
+int jf_snap_create(const void *owner, struct jf_session *s,
+		   struct jetfreeze_snapshot_create *req,
+		   const struct jetfreeze_device *devs, const s32 *fds,
+		   struct jetfreeze_snapshot_image *images);
+int jf_snap_delete(const char *name);
+void jf_snaps_close(const void *owner);
+int jf_snaps_list(struct jetfreeze_snapshot_entry **entries, u32 capacity,
+		  u32 *total);
+u32 jf_param_snapshot_chunk_kib(void);
+unsigned long jf_param_snapshot_max_lifetime(void);
 
 /* dev.c: the table of held devices, holders, limits, removal */
 bool jf_hold_bio(struct bio *bio, struct jf_dev *skip);
@@ -275,6 +294,9 @@ void jf_session_kick(struct jf_session *s, u32 reason);
 int jf_sessions_status(struct jetfreeze_status_entry **entries,
 		       u32 capacity, u32 *total);
 void jf_sessions_exit(void);
+int jf_session_lock_frozen(struct jf_session *s);
+void jf_session_unlock(struct jf_session *s);
+bool jf_session_holds(struct jf_session *s, dev_t devt);
 
 /* ctl.c: the misc device */
 int jf_ctl_init(void);

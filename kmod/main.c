@@ -5,6 +5,7 @@
  */
 #include "jetfreeze.h"
 
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -22,6 +23,8 @@ static unsigned int hold_ceiling_sec = JF_TIMEOUT_CEILING_SEC;
 static unsigned int max_held_mib;
 static unsigned int max_held_bios = 262144;
 static unsigned int max_devices = 256;
+static unsigned int snapshot_chunk_kib = 64;
+static unsigned int snapshot_max_lifetime_sec = 86400;
 
 static int jf_param_set_range(const char *val, const struct kernel_param *kp,
 			      unsigned int lo, unsigned int hi)
@@ -56,6 +59,36 @@ static int jf_param_set_devices(const char *val, const struct kernel_param *kp)
 {
 	return jf_param_set_range(val, kp, 1, JF_MAX_DEVICES_CEILING);
 }
+
+static int jf_param_set_chunk(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (!is_power_of_2(v) || v < 4 || v > 1024)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static int jf_param_set_lifetime(const char *val,
+				 const struct kernel_param *kp)
+{
+	/* a week at most: jiffies stay far from wrapping */
+	return jf_param_set_range(val, kp, 1, 7 * 86400);
+}
+
+static const struct kernel_param_ops jf_chunk_ops = {
+	.set = jf_param_set_chunk,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops jf_lifetime_ops = {
+	.set = jf_param_set_lifetime,
+	.get = param_get_uint,
+};
 
 static const struct kernel_param_ops jf_seconds_ops = {
 	.set = jf_param_set_seconds,
@@ -100,6 +133,24 @@ MODULE_PARM_DESC(max_held_bios,
 module_param_cb(max_devices, &jf_devices_ops, &max_devices, 0644);
 MODULE_PARM_DESC(max_devices,
 		 "Most devices in one freeze (default 256, at most 4096)");
+
+module_param_cb(snapshot_chunk_kib, &jf_chunk_ops, &snapshot_chunk_kib, 0644);
+MODULE_PARM_DESC(snapshot_chunk_kib,
+		 "Copy-on-write granule of a snapshot whose creator gives none, in KiB (default 64, a power of two from 4 to 1024)");
+module_param_cb(snapshot_max_lifetime_sec, &jf_lifetime_ops,
+		&snapshot_max_lifetime_sec, 0644);
+MODULE_PARM_DESC(snapshot_max_lifetime_sec,
+		 "A persistent snapshot is deleted this long after it was taken, in seconds (default 86400, at most a week)");
+
+u32 jf_param_snapshot_chunk_kib(void)
+{
+	return READ_ONCE(snapshot_chunk_kib);
+}
+
+unsigned long jf_param_snapshot_max_lifetime(void)
+{
+	return READ_ONCE(snapshot_max_lifetime_sec) * (unsigned long)HZ;
+}
 
 u32 jf_param_max_timeout_ms(void)
 {
@@ -172,9 +223,12 @@ static int __init jf_init(void)
 	ret = jf_track_init();
 	if (ret)
 		goto err_wq;
-	ret = jf_hook_init();
+	ret = jf_snaps_init();
 	if (ret)
 		goto err_track;
+	ret = jf_hook_init();
+	if (ret)
+		goto err_snaps;
 	ret = jf_testing_init();
 	if (ret)
 		goto err_hook;
@@ -193,7 +247,10 @@ err_testing:
 	jf_testing_exit();
 err_hook:
 	jf_hook_exit();
+	jf_snaps_exit();
 	goto err_wq;
+err_snaps:
+	jf_snaps_exit();
 err_track:
 	jf_track_exit();
 err_wq:
@@ -219,6 +276,7 @@ static void __exit jf_exit(void)
 	jf_ctl_exit();
 	jf_sessions_exit();
 	jf_hook_exit();
+	jf_snaps_exit();
 	jf_devs_exit();
 	jf_testing_exit();
 	destroy_workqueue(jf_sync_wq);

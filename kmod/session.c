@@ -879,3 +879,50 @@ void jf_sessions_exit(void)
 	flush_workqueue(jf_wq);
 	WARN_ON(!list_empty(&jf_sessions));
 }
+
+/* The errno that says why a hold ended before its snapshot was armed. */
+static int jf_broken_errno(u32 broken)
+{
+	switch (broken) {
+	case JETFREEZE_BROKEN_TIMEOUT:		return -ETIMEDOUT;
+	case JETFREEZE_BROKEN_HELD_BYTES:
+	case JETFREEZE_BROKEN_HELD_BIOS:	return -ENOBUFS;
+	case JETFREEZE_BROKEN_DEVICE_REMOVED:	return -ENODEV;
+	default:				return -ECANCELED;
+	}
+}
+
+/*
+ * Lock @s if it holds now: until jf_session_unlock() its hold cannot end
+ * (an expiry, a kick or a thaw each takes the lock first), so what is done
+ * meanwhile happens at its freeze point.  Else the errno of why not.
+ */
+int jf_session_lock_frozen(struct jf_session *s)
+{
+	int ret;
+
+	if (mutex_lock_killable(&s->lock))
+		return -EINTR;
+	if (s->state == JF_S_FROZEN)
+		return 0;
+	ret = s->state == JF_S_ENDED ?
+	      jf_broken_errno(atomic_read(&s->broken)) : -ENOENT;
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+void jf_session_unlock(struct jf_session *s)
+{
+	mutex_unlock(&s->lock);
+}
+
+/* Under jf_session_lock_frozen(): does the hold hold @devt? */
+bool jf_session_holds(struct jf_session *s, dev_t devt)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_holds; i++)
+		if (s->holds[i].devt == devt)
+			return true;
+	return false;
+}

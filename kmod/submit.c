@@ -32,7 +32,7 @@ static void notrace jf_submit(struct bio *bio, struct jf_dev *skip)
 	/* a piece of a released bio, resubmitted while it is dispatched */
 	if (t != &self)
 		skip = t->skip;
-	if (!jf_hold_bio(bio, skip))
+	if (!jf_hold_bio(bio, skip) && !jf_cow_bio(bio, t, skip))
 		jf_submit_original(bio);
 	if (t == &self)
 		jf_track_end(&self);

@@ -46,9 +46,9 @@ static atomic_long_t jf_track_gen = ATOMIC_LONG_INIT(0);
 static void jf_track_watch_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(jf_track_watch, jf_track_watch_fn);
 
-static struct jf_track_bucket *jf_track_bucket(struct task_struct *task)
+static struct jf_track_bucket *jf_track_bucket(const void *key)
 {
-	return &jf_tracks[hash_ptr(task, JF_TRACK_BITS)];
+	return &jf_tracks[hash_ptr(key, JF_TRACK_BITS)];
 }
 
 /* Under the bucket lock. */
@@ -88,14 +88,14 @@ struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk,
 	if (current->bio_list) {
 		/* newest first: an inner outermost call shadows an outer one */
 		hlist_for_each_entry(t, &b->head, node) {
-			if (t->task == current) {
+			if (t->key == current) {
 				jf_track_note(t, disk);
 				spin_unlock(&b->lock);
 				return t;
 			}
 		}
 	}
-	self->task = current;
+	self->key = current;
 	self->skip = skip;
 	/* acquire: a drain's hold, published before its bump, is seen */
 	self->gen = atomic_long_read_acquire(&jf_track_gen);
@@ -108,9 +108,32 @@ struct jf_track *jf_track_begin(struct jf_track *self, struct gendisk *disk,
 	return self;
 }
 
+/*
+ * A write the module keeps after its submitter returned (copy-on-write
+ * makes it wait for a copy): @kept, in the module's memory, goes on
+ * standing for it with the age and disks of @from, the record of its
+ * submission, until jf_track_end(@kept) once it was sent on.  No task
+ * nests in it.
+ */
+void jf_track_keep(struct jf_track *kept, const struct jf_track *from)
+{
+	struct jf_track_bucket *b = jf_track_bucket(kept);
+
+	kept->key = kept;
+	kept->skip = NULL;
+	kept->gen = from->gen;
+	kept->since = from->since;
+	kept->pinned = false;
+	kept->nr_disks = from->nr_disks;
+	memcpy(kept->disks, from->disks, sizeof(kept->disks));
+	spin_lock(&b->lock);
+	hlist_add_head(&kept->node, &b->head);
+	spin_unlock(&b->lock);
+}
+
 void jf_track_end(struct jf_track *self)
 {
-	struct jf_track_bucket *b = jf_track_bucket(self->task);
+	struct jf_track_bucket *b = jf_track_bucket(self->key);
 
 	spin_lock(&b->lock);
 	/* before the record goes: while it is there, unload waits for us */

@@ -24,6 +24,18 @@
  *   jftest status                  every hold, one line each
  *   jftest hog MIB                 write each page of MIB MiB of memory
  *                                  once (to make a small cgroup swap)
+ *   jftest snap [options] DEV...   create a snapshot of DEV...; prints
+ *                                  "snap=ERR name=.. id=.. hold_ms=.."
+ *                                  and "image ORIGIN_MAJ:MIN NAME" lines
+ *       -D FILE    diff storage (repeatable; at least one)
+ *       -R FILE    diff storage opened read-only (refused)
+ *       -n NAME    name          -c KIB    chunk size   -p  PERSIST
+ *       -W         writable      -o N      nr_origins   -s STAGE (as hold)
+ *       -f         freeze first, then snapshot the frozen session
+ *       -u FILE    keep the file open until FILE exists (else exit at once:
+ *                  only a PERSIST snapshot stays)
+ *   jftest snap-list               every snapshot origin, one line each
+ *   jftest snap-delete NAME        prints "delete=ERR"
  *
  * Exit status: 0 ok, 1 failure, 2 usage.
  */
@@ -93,6 +105,12 @@ static const char *errname(int e)
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EINTR: return "EINTR";
+	case EEXIST: return "EEXIST";
+	case EXDEV: return "EXDEV";
+	case ENOSPC: return "ENOSPC";
+	case ENOTBLK: return "ENOTBLK";
+	case EBADF: return "EBADF";
+	case EROFS: return "EROFS";
 	}
 	snprintf(buf, sizeof(buf), "errno %d", e);
 	return buf;
@@ -495,6 +513,26 @@ static int cmd_privileges(int argc, char **argv)
 		       "adopt without CAP_SYS_ADMIN");
 		expect(xioctl(fd, JETFREEZE_IOC_VERSION, &v), 0,
 		       "version without CAP_SYS_ADMIN");
+		{
+			struct jetfreeze_snapshot_create sc = {
+				.size = sizeof(sc), .nr_devices = 1,
+				.devices = (uintptr_t)&d,
+			};
+			struct jetfreeze_snapshot_delete sd = {
+				.size = sizeof(sd), .name = "x",
+			};
+			struct jetfreeze_snapshot_list sl = {
+				.size = sizeof(sl),
+				.entry_size = sizeof(struct jetfreeze_snapshot_entry),
+			};
+
+			expect(xioctl(fd, JETFREEZE_IOC_SNAPSHOT_CREATE, &sc),
+			       EPERM, "snapshot create without CAP_SYS_ADMIN");
+			expect(xioctl(fd, JETFREEZE_IOC_SNAPSHOT_DELETE, &sd),
+			       EPERM, "snapshot delete without CAP_SYS_ADMIN");
+			expect(xioctl(fd, JETFREEZE_IOC_SNAPSHOT_LIST, &sl), 0,
+			       "snapshot list without CAP_SYS_ADMIN");
+		}
 		tap(nr_holds(fd) == 0, "status without CAP_SYS_ADMIN");
 		_exit(tap_failed);
 	}
@@ -704,10 +742,160 @@ static int cmd_status(void)
 	return 0;
 }
 
+/* ---- snapshots -------------------------------------------------------- */
+
+static int cmd_snap(int argc, char **argv)
+{
+	struct jetfreeze_device d[MAX_DEVS];
+	struct jetfreeze_snapshot_image img[MAX_DEVS];
+	struct jetfreeze_snapshot_create req;
+	const char *until = NULL, *name = NULL;
+	unsigned int nr = 0, stage = 0, flags = 0, chunk = 0, origins = 0;
+	int fds[16], nr_fds = 0, c, fd, e, first = 0;
+	unsigned int i;
+
+	optind = 1;
+	while (optind < argc) {
+		c = getopt(argc, argv, "+D:R:n:c:pWo:s:fu:");
+		if (c == -1) {
+			if (nr == MAX_DEVS)
+				return 2;
+			dev_of(argv[optind++], &d[nr]);
+			d[nr++].stage = stage;
+			continue;
+		}
+		switch (c) {
+		case 'D':
+			if (nr_fds == 16)
+				return 2;
+			fds[nr_fds] = open(optarg, O_RDWR | O_CLOEXEC);
+			if (fds[nr_fds] < 0) {
+				/* a descriptor the kernel must refuse */
+				fds[nr_fds] = open(optarg, O_RDONLY | O_CLOEXEC);
+			}
+			nr_fds++;
+			break;
+		case 'R':
+			if (nr_fds == 16)
+				return 2;
+			fds[nr_fds++] = open(optarg, O_RDONLY | O_CLOEXEC);
+			break;
+		case 'n': name = optarg; break;
+		case 'c': chunk = atoi(optarg); break;
+		case 'p': flags |= JETFREEZE_SNAPSHOT_PERSIST; break;
+		case 'W': flags |= JETFREEZE_SNAPSHOT_WRITABLE; break;
+		case 'o': origins = atoi(optarg); break;
+		case 's': stage = atoi(optarg); break;
+		case 'f': first = 1; break;
+		case 'u': until = optarg; break;
+		default: return 2;
+		}
+	}
+	if (!nr)
+		return 2;
+
+	fd = node();
+	if (first) {
+		struct jetfreeze_freeze f;
+
+		freeze_req(&f, d, nr);
+		e = xioctl(fd, JETFREEZE_IOC_FREEZE, &f);
+		if (e) {
+			printf("freeze=%s\n", errname(e));
+			return 1;
+		}
+	}
+	memset(&req, 0, sizeof(req));
+	memset(img, 0, sizeof(img));
+	req.size = sizeof(req);
+	req.flags = flags;
+	req.nr_devices = nr;
+	req.nr_diff = nr_fds;
+	req.devices = (uintptr_t)d;
+	req.diff_fds = (uintptr_t)fds;
+	req.images = (uintptr_t)img;
+	req.image_size = sizeof(img[0]);
+	req.chunk_kib = chunk;
+	req.nr_origins = origins;
+	if (name)
+		strncpy(req.name, name, sizeof(req.name) - 1);
+	e = xioctl(fd, JETFREEZE_IOC_SNAPSHOT_CREATE, &req);
+	printf("snap=%s name=%s id=%llu hold_ms=%.2f drain_ms=%.2f failed_index=%d\n",
+	       errname(e), e ? "-" : req.name,
+	       (unsigned long long)req.snapshot_id, req.hold_ns / 1e6,
+	       req.drain_ns / 1e6, (int)req.failed_index);
+	if (e)
+		return 1;
+	for (i = 0; i < (origins ? origins : nr); i++)
+		printf("image %u:%u %s %u:%u\n", img[i].origin_major,
+		       img[i].origin_minor, img[i].image_name,
+		       img[i].image_major, img[i].image_minor);
+	if (first) {
+		struct jetfreeze_thaw t;
+
+		thaw_req(&t);
+		e = xioctl(fd, JETFREEZE_IOC_THAW, &t);
+		printf("thaw=%s broken=%u\n", errname(e), t.broken);
+	}
+	fflush(stdout);
+	while (until && access(until, F_OK))
+		usleep(20000);
+	return 0;
+}
+
+static int cmd_snap_list(void)
+{
+	struct jetfreeze_snapshot_entry e[256];
+	struct jetfreeze_snapshot_list l = {
+		.size = sizeof(l),
+		.entry_size = sizeof(e[0]),
+		.nr_entries = 256,
+		.entries = (uintptr_t)e,
+	};
+	unsigned int i;
+	int fd = node(), err;
+
+	err = xioctl(fd, JETFREEZE_IOC_SNAPSHOT_LIST, &l);
+	if (err) {
+		printf("list=%s\n", errname(err));
+		return 1;
+	}
+	for (i = 0; i < l.nr_entries && i < 256; i++)
+		printf("snap=%s id=%llu state=%u error=%d flags=%u index=%u/%u chunk=%u origin=%u:%u image=%s used=%llu size=%llu memory=%llu preserved=%llu cow_bios=%llu cow_wait_ms=%.1f hold_ms=%.2f expires_ms=%llu\n",
+		       e[i].name, (unsigned long long)e[i].snapshot_id,
+		       e[i].state, e[i].error, e[i].flags, e[i].index,
+		       e[i].nr_devices, e[i].chunk_bytes,
+		       e[i].origin.origin_major, e[i].origin.origin_minor,
+		       e[i].origin.image_name,
+		       (unsigned long long)e[i].diff_used,
+		       (unsigned long long)e[i].diff_size,
+		       (unsigned long long)e[i].memory_bytes,
+		       (unsigned long long)e[i].chunks_preserved,
+		       (unsigned long long)e[i].cow_bios,
+		       e[i].cow_wait_ns / 1e6, e[i].hold_ns / 1e6,
+		       (unsigned long long)e[i].expires_ms);
+	return 0;
+}
+
+static int cmd_snap_delete(int argc, char **argv)
+{
+	struct jetfreeze_snapshot_delete del;
+	int e;
+
+	if (argc != 2)
+		return 2;
+	memset(&del, 0, sizeof(del));
+	del.size = sizeof(del);
+	strncpy(del.name, argv[1], sizeof(del.name) - 1);
+	e = xioctl(node(), JETFREEZE_IOC_SNAPSHOT_DELETE, &del);
+	printf("delete=%s\n", errname(e));
+	return e ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: jftest abi|privileges|hold|write|read|status|hog ...\n");
+		fprintf(stderr, "usage: jftest abi|privileges|hold|write|read|status|hog|snap|snap-list|snap-delete ...\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -725,6 +913,12 @@ int main(int argc, char **argv)
 		return cmd_status();
 	if (!strcmp(argv[1], "hog"))
 		return cmd_hog(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "snap"))
+		return cmd_snap(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "snap-list"))
+		return cmd_snap_list();
+	if (!strcmp(argv[1], "snap-delete"))
+		return cmd_snap_delete(argc - 1, argv + 1);
 	fprintf(stderr, "jftest: unknown command %s\n", argv[1]);
 	return 2;
 }
