@@ -243,10 +243,16 @@ static void usage(void)
 	       " %1$s freeze [options] <device|path>...\n"
 	       " %1$s thaw [<device|path>...]\n"
 	       " %1$s status [--json] [--noheadings]\n"
+	       " %1$s snapshot create [options] --diff-storage <device|file> <device|path>...\n"
+	       " %1$s snapshot run [options] --diff-storage <device|file> <device|path>...\n"
+	       "        -- <command> [<argument>...]\n"
+	       " %1$s snapshot list [--json] [<name>]\n"
+	       " %1$s snapshot delete <name>\n"
 	       " %1$s version\n"
 	       "\n"
 	       "Drain, flush and hold every write to block devices while reads go on,\n"
-	       "so that a snapshot of them can be taken.\n"
+	       "so that a snapshot of them can be taken; or take a copy-on-write\n"
+	       "snapshot of them, which holds their writes only while it is taken.\n"
 	       "\n"
 	       "Commands:\n"
 	       " run       freeze, run <command>, thaw; the hold ends when it ends\n"
@@ -254,6 +260,14 @@ static void usage(void)
 	       " thaw      end the holds left by 'freeze' (all of them, or those on\n"
 	       "           the given devices) and report whether they held\n"
 	       " status    list every frozen device\n"
+	       " snapshot  copy-on-write snapshots: per named device an image block\n"
+	       "           device with its content at the freeze point, while writes go on\n"
+	       "             create  take one; it lasts until 'snapshot delete' (or the\n"
+	       "                     module's maximum lifetime)\n"
+	       "             run     take one, run <command>, delete it; the command\n"
+	       "                     finds the images in JETFREEZE_IMAGES\n"
+	       "             list    the snapshots, their images, their diff storage use\n"
+	       "             delete  delete one and its images\n"
 	       " version   the tool's and the module's versions\n"
 	       "\n"
 	       "Options for run and freeze:\n"
@@ -267,11 +281,18 @@ static void usage(void)
 	       "                            image mounts without journal replay\n"
 	       " -v, --verbose              say what happens, on stderr\n"
 	       "\n"
+	       "Options for snapshot create and run (see '%1$s snapshot --help'):\n"
+	       "     --diff-storage <device|file>  where the old contents of changed\n"
+	       "                            chunks go (required; repeatable)\n"
+	       "     --name <name>, --writable, --chunk <KiB>, --json (create), and\n"
+	       "     -t, --no-stack, --fs, -v as above\n"
+	       "\n"
 	       " -h, --help                 display this help\n"
 	       " -V, --version              display version\n"
 	       "\n"
-	       "Exit status: 0 ok, 1 error, 2 module not available, 3 the hold broke\n"
-	       "(timeout, limit, device removed): discard the snapshot.\n"
+	       "Exit status: 0 ok, 1 error, 2 module not available (or too old), 3 the\n"
+	       "hold broke (timeout, limit, device removed): discard the snapshot; or\n"
+	       "the copy-on-write snapshot failed (snapshot run, snapshot list <name>).\n"
 	       "\n"
 	       "For more details see jetfreeze(8).\n",
 	       program_invocation_short_name);
@@ -296,6 +317,7 @@ static const struct {
 	{ "thaw", jf_cmd_thaw },
 	{ "status", jf_cmd_status },
 	{ "version", jf_cmd_version },
+	{ "snapshot", jf_cmd_snapshot },
 };
 
 int main(int argc, char **argv)

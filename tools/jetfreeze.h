@@ -48,6 +48,29 @@ int jf_cmd_run(int argc, char **argv);
 int jf_cmd_freeze(int argc, char **argv);
 int jf_cmd_thaw(int argc, char **argv);
 
+/* snapshot.c */
+#define JF_SNAP_MAX_DIFF	16	/* the module's limit */
+int jf_cmd_snapshot(int argc, char **argv);
+int jf_snap_node(uint32_t timeout_ms);
+
+/* snapdevs.c */
+struct jetfreeze_device *jf_snap_devices(char *const *paths, int nr, bool stack,
+					 unsigned int *nr_devs,
+					 unsigned int *nr_origins);
+void jf_snap_open_diff(const char *const *paths, unsigned int nr,
+		       const struct jetfreeze_device *origins,
+		       unsigned int nr_origins, int *fds);
+void jf_wait_images(const struct jetfreeze_snapshot_image *images,
+		    unsigned int nr);
+void jf_image_path(const struct jetfreeze_snapshot_image *im, char *buf,
+		   size_t len);
+void jf_origin_path(const struct jetfreeze_snapshot_image *im, char *buf,
+		    size_t len);
+
+/* snaplist.c */
+int jf_snap_list(int argc, char **argv);
+const char *jf_snap_error_str(int error);
+
 /* status.c */
 int jf_cmd_status(int argc, char **argv);
 int jf_cmd_version(int argc, char **argv);
