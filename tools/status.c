@@ -90,8 +90,10 @@ static void jf_add_row(struct libscols_table *tb,
 		jf_set(ln, 7, "%.1fs", e->timeout_left_ms / 1000.0);
 	jf_set(ln, 8, "%" PRIu64, (uint64_t)e->held_bios);
 	jf_set(ln, 9, "%" PRIu64, (uint64_t)e->held_bytes);
+	/* libsmartcols prints a boolean as false only for "", "0" and "N...":
+	 * the string "false" would come out true */
 	jf_set(ln, 10, "%s", e->flags & JETFREEZE_STATUS_PERSIST ?
-	       (json ? "true" : "yes") : (json ? "false" : "no"));
+	       (json ? "1" : "yes") : (json ? "0" : "no"));
 	jf_set(ln, 11, "%s", e->state == JETFREEZE_STATE_ENDED ?
 	       jfctl_broken_str(e->broken) : (json ? "none" : "-"));
 }
