@@ -204,12 +204,14 @@ int jf_cmd_version(int argc, char **argv)
 	printf("  at most %u devices per freeze, %" PRIu64 " MiB and %" PRIu64 " writes held\n",
 	       v.max_devices, (uint64_t)(v.max_held_bytes >> 20),
 	       (uint64_t)v.max_held_bios);
-	printf("  features:%s%s%s%s%s\n",
+	printf("  features:%s%s%s%s%s%s%s\n",
 	       v.features & JETFREEZE_FEAT_FREEZE ? " freeze" : "",
 	       v.features & JETFREEZE_FEAT_STATUS ? " status" : "",
 	       v.features & JETFREEZE_FEAT_PERSIST ? " persist" : "",
 	       v.features & JETFREEZE_FEAT_STAGES ? " stages" : "",
-	       v.features & JETFREEZE_FEAT_HOLD_LIMITS ? " hold-limits" : "");
+	       v.features & JETFREEZE_FEAT_HOLD_LIMITS ? " hold-limits" : "",
+	       v.features & JETFREEZE_FEAT_FS_FREEZE ? " fs-freeze" : "",
+	       v.features & JETFREEZE_FEAT_SNAPSHOT ? " snapshot" : "");
 	if (v.abi_major != JETFREEZE_ABI_MAJOR) {
 		warnx("the module's ABI %u is not this tool's %u",
 		      v.abi_major, JETFREEZE_ABI_MAJOR);
