@@ -227,6 +227,22 @@ static int jf_snap_open_origin(struct jf_snap *snap, unsigned int i,
 	return jf_image_alloc(o);
 }
 
+/* Is @fd's file (by its data: two nodes of one disk are one) ours already? */
+static bool jf_diff_twice(struct jf_snap *snap, int fd)
+{
+	struct file *file = fget(fd);
+	bool twice = false;
+	unsigned int j;
+
+	if (!file)
+		return false;
+	for (j = 0; j < snap->nr_diff; j++)
+		twice |= snap->diff[j].file->f_mapping->host ==
+			 file->f_mapping->host;
+	fput(file);
+	return twice;
+}
+
 static int jf_snap_build(struct jf_snap *snap,
 			 struct jetfreeze_snapshot_create *req,
 			 const struct jetfreeze_device *devs, const s32 *fds)
@@ -250,14 +266,13 @@ static int jf_snap_build(struct jf_snap *snap,
 		struct jf_diff *d = &snap->diff[i];
 
 		req->failed_index = JETFREEZE_SNAPSHOT_DIFF_INDEX | i;
+		/* before our exclusive open would say EBUSY to a twin */
+		if (jf_diff_twice(snap, fds[i]))
+			return -EINVAL;
 		ret = jf_diff_open(snap, fds[i], d);
 		if (ret)
 			return ret;
 		snap->nr_diff++;
-		for (j = 0; j < i; j++)
-			if (file_inode(snap->diff[j].file) ==
-			    file_inode(d->file))
-				return -EINVAL;
 		for (j = 0; j < snap->nr_origins; j++)
 			if (jf_origin_meets_diff(&snap->origins[j], d))
 				return -EXDEV;

@@ -32,6 +32,8 @@
  *       -n NAME    name          -c KIB    chunk size   -p  PERSIST
  *       -W         writable      -o N      nr_origins   -s STAGE (as hold)
  *       -f         freeze first, then snapshot the frozen session
+ *       -r FILE    with -f: touch FILE once frozen  -g FILE  then wait for
+ *                  FILE before taking the snapshot
  *       -u FILE    keep the file open until FILE exists (else exit at once:
  *                  only a PERSIST snapshot stays)
  *   jftest snap-list               every snapshot origin, one line each
@@ -749,14 +751,14 @@ static int cmd_snap(int argc, char **argv)
 	struct jetfreeze_device d[MAX_DEVS];
 	struct jetfreeze_snapshot_image img[MAX_DEVS];
 	struct jetfreeze_snapshot_create req;
-	const char *until = NULL, *name = NULL;
+	const char *until = NULL, *name = NULL, *ready = NULL, *go = NULL;
 	unsigned int nr = 0, stage = 0, flags = 0, chunk = 0, origins = 0;
 	int fds[16], nr_fds = 0, c, fd, e, first = 0;
 	unsigned int i;
 
 	optind = 1;
 	while (optind < argc) {
-		c = getopt(argc, argv, "+D:R:n:c:pWo:s:fu:");
+		c = getopt(argc, argv, "+D:R:n:c:pWo:s:fu:r:g:");
 		if (c == -1) {
 			if (nr == MAX_DEVS)
 				return 2;
@@ -788,6 +790,8 @@ static int cmd_snap(int argc, char **argv)
 		case 's': stage = atoi(optarg); break;
 		case 'f': first = 1; break;
 		case 'u': until = optarg; break;
+		case 'r': ready = optarg; break;
+		case 'g': go = optarg; break;
 		default: return 2;
 		}
 	}
@@ -804,6 +808,10 @@ static int cmd_snap(int argc, char **argv)
 			printf("freeze=%s\n", errname(e));
 			return 1;
 		}
+		if (ready)
+			close(open(ready, O_CREAT | O_WRONLY, 0644));
+		while (go && access(go, F_OK))
+			usleep(20000);
 	}
 	memset(&req, 0, sizeof(req));
 	memset(img, 0, sizeof(img));
