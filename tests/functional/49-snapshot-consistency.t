@@ -6,8 +6,8 @@
 # in the images without it.
 . ./lib.sh
 
-MIB=128
-ROUNDS=${JF_SNAP_ROUNDS:-6}
+MIB=64
+ROUNDS=${JF_SNAP_ROUNDS:-4}
 img_of() { sed -n 's/^image [0-9:]* \([^ ]*\) .*/\1/p' "$1" | head -n 1; }
 sha() { dd if="$1" bs=1M count="${2:-$MIB}" iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1; }
 
