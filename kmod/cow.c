@@ -39,6 +39,7 @@ struct jf_cow_op {
 	struct hlist_node node;		/* origin->ops */
 	struct jf_origin *o;
 	u64 chunk;
+	unsigned long started;		/* jiffies: writes wait since */
 	struct list_head waiters;	/* jf_cow_io.link */
 	struct work_struct work;
 };
@@ -170,6 +171,7 @@ static void jf_op_start(struct jf_origin *o, struct jf_cow_op *op, u64 chunk)
 {
 	op->o = o;
 	op->chunk = chunk;
+	op->started = jiffies;
 	INIT_LIST_HEAD(&op->waiters);
 	INIT_WORK(&op->work, jf_cow_op_fn);
 	hash_add(o->ops, &op->node, chunk);
@@ -374,6 +376,33 @@ void jf_cow_wake_all(struct jf_snap *snap)
 }
 
 /*
+ * Has a copy of @snap been on its way longer than @limit jiffies?  A
+ * diff storage or origin that stopped answering (a suspended dm device, a
+ * lost path) would otherwise keep the writes waiting for it forever.
+ */
+bool jf_cow_overdue(struct jf_snap *snap, unsigned long limit)
+{
+	struct jf_cow_op *op;
+	unsigned long flags;
+	unsigned int i, b;
+	bool late = false;
+
+	for (i = 0; i < snap->nr_origins && !late; i++) {
+		struct jf_origin *o = &snap->origins[i];
+
+		spin_lock_irqsave(&o->lock, flags);
+		hash_for_each(o->ops, b, op, node) {
+			if (time_after(jiffies, op->started + limit)) {
+				late = true;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&o->lock, flags);
+	}
+	return late;
+}
+
+/*
  * For an image write: make sure @chunk of @o is in the diff storage,
  * copying it if nobody does yet, and say where.  Sleeps.
  */
@@ -496,7 +525,7 @@ bool jf_cow_bio(struct bio *bio, struct jf_track *t, struct jf_dev *skip)
 
 	if (likely(!atomic_read(&jf_nr_origins)))
 		return false;
-	if (!jf_bio_is_held_class(bio))
+	if (!jf_bio_is_held_class(bio) && !jf_bio_is_swap_out(bio))
 		return false;
 
 	rcu_read_lock();
@@ -505,6 +534,13 @@ bool jf_cow_bio(struct bio *bio, struct jf_track *t, struct jf_dev *skip)
 	if (!o)
 		return false;
 	snap = o->snap;
+
+	/* reclaim writing swap must not wait for a copy's allocations */
+	if (bio->bi_opf & REQ_SWAP) {
+		jf_snap_fail(snap, -ETXTBSY,
+			     "swap was written to one of its origins");
+		goto pass;
+	}
 
 	/* our own copy landing on an origin of ours would wait for itself */
 	if (jf_diff_io_current() == snap) {
@@ -541,6 +577,11 @@ pass:
 }
 
 /* ---- arming --------------------------------------------------------------- */
+
+bool notrace jf_cow_armed(void)
+{
+	return atomic_read(&jf_nr_origins);
+}
 
 /*
  * The devices hold (their writes drained and queued): from now on every

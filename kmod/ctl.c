@@ -332,7 +332,7 @@ static long jf_ioctl_snapshot_create(struct jf_file *f, void __user *uarg)
 	/* all or nothing: a snapshot nobody learned about must not stay */
 	if (jf_copy_images(&req, images, nr_origins) ||
 	    jf_copy_out(uarg, &req, sizeof(req), usize)) {
-		jf_snap_delete(req.name);
+		jf_snap_delete(req.name, req.snapshot_id);
 		ret = -EFAULT;
 	}
 	goto free;
@@ -358,7 +358,7 @@ static long jf_ioctl_snapshot_delete(void __user *uarg)
 		return ret;
 	if (req.flags || !memchr(req.name, 0, sizeof(req.name)))
 		return -EINVAL;
-	return jf_snap_delete(req.name);
+	return jf_snap_delete(req.name, 0);
 }
 
 static long jf_ioctl_snapshot_list(void __user *uarg)

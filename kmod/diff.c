@@ -100,8 +100,10 @@ int jf_diff_open(struct jf_snap *snap, int fd, struct jf_diff *diff)
 	if (diff->regular) {
 		/* may be NULL (tmpfs): then it lies on no block device */
 		diff->bdev = inode->i_sb->s_bdev;
-		diff->start = 0;
-		diff->nr_sects = diff->bdev ? bdev_nr_sectors(diff->bdev) : 0;
+		if (diff->bdev) {
+			diff->start = get_start_sect(diff->bdev);
+			diff->nr_sects = bdev_nr_sectors(diff->bdev);
+		}
 		snprintf(diff->name, sizeof(diff->name), "file on %s",
 			 inode->i_sb->s_id);
 	} else {
@@ -109,6 +111,10 @@ int jf_diff_open(struct jf_snap *snap, int fd, struct jf_diff *diff)
 		diff->start = get_start_sect(diff->bdev);
 		diff->nr_sects = bdev_nr_sectors(diff->bdev);
 		snprintf(diff->name, sizeof(diff->name), "%pg", diff->bdev);
+		/* slots are rewritten in place, and copies are 512 B-aligned */
+		ret = -EOPNOTSUPP;
+		if (bdev_is_zoned(diff->bdev))
+			goto out;
 	}
 	size = i_size_read(file->f_mapping->host);
 	diff->nr_slots = size >> (snap->chunk_shift + SECTOR_SHIFT);

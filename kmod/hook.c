@@ -6,8 +6,9 @@
  * bio_set rescuer send it on.  Livepatch uses the same mechanism; it needs
  * no unexported symbol and writes into no other driver's structures.
  *
- * Only the bios a hold acts on are redirected (jf_bio_is_held_class()):
- * reads, flushes without data and swap never enter the module, so they
+ * Only the bios a hold acts on are redirected (jf_bio_is_held_class()),
+ * and swap writes while a snapshot exists (cow.c must see them): reads,
+ * flushes without data and other swap never enter the module, so they
  * cost only the callback, and unloading never waits for them.
  */
 #include "jetfreeze.h"
@@ -28,7 +29,7 @@ static void notrace jf_ftrace_handler(unsigned long ip,
 		return;
 	/* NULL where the argument cannot be read: then redirect everything */
 	bio = jf_ftrace_first_arg(fregs);
-	if (bio && !jf_bio_is_held_class(bio))
+	if (bio && !jf_bio_is_held_class(bio) && !jf_bio_is_swap_out(bio))
 		return;
 	jf_ftrace_redirect(fregs, (unsigned long)jf_submit_bio);
 }

@@ -57,22 +57,32 @@ static bool jf_image_stopped(struct jf_snap *snap)
 	return jf_snap_error(snap) || READ_ONCE(snap->dead);
 }
 
-/* Read the origin's @len bytes at @off of @chunk straight into @bvecs. */
+/*
+ * Read the origin's bytes at @off of @chunk straight into @bvecs, in bios
+ * of at most BIO_MAX_VECS vectors (a chunk may span more pages than that).
+ */
 static int jf_image_read_origin(struct jf_origin *o, u64 chunk, u32 off,
 				struct bio_vec *bvecs, unsigned int nr)
 {
+	sector_t sector = (chunk << o->snap->chunk_shift) +
+			  (off >> SECTOR_SHIFT);
+	unsigned int i, n;
 	struct bio *bio;
-	unsigned int i;
-	int ret;
+	int ret = 0;
 
-	bio = bio_alloc(o->bdev, nr, REQ_OP_READ, GFP_NOIO);
-	bio->bi_iter.bi_sector = (chunk << o->snap->chunk_shift) +
-				 (off >> SECTOR_SHIFT);
-	for (i = 0; i < nr; i++)
-		__bio_add_page(bio, bvecs[i].bv_page, bvecs[i].bv_len,
-			       bvecs[i].bv_offset);
-	ret = submit_bio_wait(bio);
-	bio_put(bio);
+	while (nr && !ret) {
+		n = min(nr, BIO_MAX_VECS);
+		bio = bio_alloc(o->bdev, n, REQ_OP_READ, GFP_NOIO);
+		bio->bi_iter.bi_sector = sector;
+		for (i = 0; i < n; i++)
+			__bio_add_page(bio, bvecs[i].bv_page, bvecs[i].bv_len,
+				       bvecs[i].bv_offset);
+		sector += bio_sectors(bio);
+		ret = submit_bio_wait(bio);
+		bio_put(bio);
+		bvecs += n;
+		nr -= n;
+	}
 	return ret;
 }
 

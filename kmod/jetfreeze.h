@@ -205,6 +205,20 @@ static inline bool jf_bio_is_held_class(const struct bio *bio)
 	return op_is_write(bio->bi_opf) || op_is_zone_mgmt(bio_op(bio));
 }
 
+/* cow.c: any snapshot origin armed; cheap, for the ftrace callback */
+bool jf_cow_armed(void);
+
+/*
+ * A swap write while a snapshot exists: swap is in no image, but a swap
+ * area on an origin changes it, so copy-on-write must see it (and fail
+ * the snapshot, as a swap write cannot wait for a copy).
+ */
+static inline bool jf_bio_is_swap_out(const struct bio *bio)
+{
+	return (bio->bi_opf & REQ_SWAP) && op_is_write(bio->bi_opf) &&
+	       jf_cow_armed();
+}
+
 /* hook.c: the redirect of submit_bio_noacct() */
 int jf_hook_init(void);
 void jf_hook_exit(void);
@@ -245,7 +259,7 @@ int jf_snap_create(const void *owner, struct jf_session *s,
 		   struct jetfreeze_snapshot_create *req,
 		   const struct jetfreeze_device *devs, const s32 *fds,
 		   struct jetfreeze_snapshot_image *images);
-int jf_snap_delete(const char *name);
+int jf_snap_delete(const char *name, u64 id);
 void jf_snaps_close(const void *owner);
 int jf_snaps_list(struct jetfreeze_snapshot_entry **entries, u32 capacity,
 		  u32 *total);

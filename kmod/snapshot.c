@@ -52,8 +52,9 @@ void jf_snap_fail(struct jf_snap *snap, int err, const char *why)
 	if (!READ_ONCE(snap->dead))
 		pr_warn("snapshot %s failed: %s (error %d); its origins' writes go on, its images fail with EIO from now on\n",
 			snap->name, why, err);
+	/* not behind the copies it lets go of: a queue of its own kind */
 	atomic_inc(&snap->inflight);
-	queue_work(jf_cow_wq, &snap->fail_work);
+	queue_work(jf_release_wq, &snap->fail_work);
 }
 
 /*
@@ -87,7 +88,7 @@ static void jf_snap_free(struct jf_snap *snap)
 	if (snap->buffers)
 		mempool_destroy(snap->buffers);
 	/* writers that found it may still look at it, until a grace period */
-	kfree_rcu(snap, rcu);
+	kvfree_rcu(snap, rcu);
 }
 
 /*
@@ -166,6 +167,7 @@ static int jf_snap_check_others(struct jf_snap *snap, u32 *failed)
 	struct jf_snap *other;
 	unsigned int i, j, k;
 
+	*failed = ~0U;
 	list_for_each_entry(other, &jf_snaps, node) {
 		if (!strcmp(other->name, snap->name))
 			return -EEXIST;
@@ -185,6 +187,11 @@ static int jf_snap_check_others(struct jf_snap *snap, u32 *failed)
 			for (j = 0; j < other->nr_origins; j++)
 				if (jf_origin_meets_diff(&other->origins[j],
 							 &snap->diff[k]))
+					return -EBUSY;
+			/* two snapshots' slots in one file */
+			for (j = 0; j < other->nr_diff; j++)
+				if (other->diff[j].file->f_mapping->host ==
+				    snap->diff[k].file->f_mapping->host)
 					return -EBUSY;
 		}
 	}
@@ -273,9 +280,14 @@ static int jf_snap_build(struct jf_snap *snap,
 		if (ret)
 			return ret;
 		snap->nr_diff++;
-		for (j = 0; j < snap->nr_origins; j++)
+		for (j = 0; j < snap->nr_origins; j++) {
 			if (jf_origin_meets_diff(&snap->origins[j], d))
 				return -EXDEV;
+			/* image I/O goes to the diff in the origin's blocks */
+			if (d->bdev && bdev_logical_block_size(d->bdev) >
+			    bdev_logical_block_size(snap->origins[j].bdev))
+				return -EINVAL;
+		}
 		if (!d->nr_slots)
 			return -ENOSPC;
 		d->first_slot = snap->nr_slots;
@@ -296,7 +308,7 @@ static struct jf_snap *jf_snap_alloc(struct jetfreeze_snapshot_create *req)
 	u32 kib = req->chunk_kib ?: jf_param_snapshot_chunk_kib();
 	struct jf_snap *snap;
 
-	snap = kzalloc(struct_size(snap, origins, nr), GFP_KERNEL);
+	snap = kvzalloc(struct_size(snap, origins, nr), GFP_KERNEL);
 	if (!snap)
 		return NULL;
 	snap->id = atomic64_inc_return(&jf_snap_last_id);
@@ -351,11 +363,13 @@ static int jf_snap_take(struct jf_snap *snap, struct jf_session *s,
 			}
 		}
 		jf_cow_arm(snap);
+		snap->created_ns = ktime_get_real_ns();
 		jf_session_unlock(s);
 		return 0;
 	}
+	/* ended, its report not collected: as FREEZE says */
 	if (ret != -ENOENT)
-		return ret;
+		return -EBUSY;
 
 	if (req->flags & JETFREEZE_SNAPSHOT_FS)
 		freeze.flags |= JETFREEZE_FREEZE_FS;
@@ -368,6 +382,7 @@ static int jf_snap_take(struct jf_snap *snap, struct jf_session *s,
 	ret = jf_session_lock_frozen(s);
 	if (!ret) {
 		jf_cow_arm(snap);
+		snap->created_ns = ktime_get_real_ns();
 		jf_session_unlock(s);
 	}
 	/* ours: end it now, and collect its report */
@@ -386,7 +401,7 @@ int jf_snap_create(const void *owner, struct jf_session *s,
 	struct jf_snap *snap;
 	unsigned int i;
 	bool listed = false, armed = false;
-	u32 failed;
+	u32 failed = ~0U;
 	int ret;
 
 	if (req->name[0] && !jf_snap_name_ok(req->name))
@@ -414,7 +429,6 @@ int jf_snap_create(const void *owner, struct jf_session *s,
 	if (ret)
 		goto fail;
 	armed = true;
-	snap->created_ns = ktime_get_real_ns();
 	snap->hold_ns = req->hold_ns;
 
 	for (i = 0; i < snap->nr_origins; i++) {
@@ -431,7 +445,7 @@ int jf_snap_create(const void *owner, struct jf_session *s,
 	snap->expires = jiffies + jf_param_snapshot_max_lifetime();
 	snap->armed = true;
 	mutex_unlock(&jf_snap_lock);
-	mod_delayed_work(jf_wait_wq, &jf_snap_watch, JF_SNAP_WATCH_PERIOD);
+	queue_delayed_work(jf_wait_wq, &jf_snap_watch, JF_SNAP_WATCH_PERIOD);
 
 	for (i = 0; i < snap->nr_origins; i++) {
 		struct jf_origin *o = &snap->origins[i];
@@ -469,23 +483,24 @@ fail:
 
 /* ---- deleting --------------------------------------------------------- */
 
-static struct jf_snap *jf_snap_find(const char *name)
+/* Snapshot @name, and only if it is snapshot @id when @id is not 0. */
+static struct jf_snap *jf_snap_find(const char *name, u64 id)
 {
 	struct jf_snap *snap;
 
 	list_for_each_entry(snap, &jf_snaps, node)
-		if (snap->armed &&
+		if (snap->armed && (!id || snap->id == id) &&
 		    !strncmp(snap->name, name, JETFREEZE_SNAPSHOT_NAME_LEN))
 			return snap;
 	return NULL;
 }
 
-int jf_snap_delete(const char *name)
+int jf_snap_delete(const char *name, u64 id)
 {
 	struct jf_snap *snap;
 
 	mutex_lock(&jf_snap_lock);
-	snap = jf_snap_find(name);
+	snap = jf_snap_find(name, id);
 	if (snap)
 		list_del_init(&snap->node);
 	mutex_unlock(&jf_snap_lock);
@@ -514,7 +529,8 @@ void jf_snaps_close(const void *owner)
 
 /*
  * Every fifth of a second while snapshots exist: fail those whose origin
- * went away, delete the PERSIST ones past their lifetime.
+ * went away or whose copies stopped moving, delete the PERSIST ones past
+ * their lifetime.
  */
 static void jf_snap_watch_fn(struct work_struct *work)
 {
@@ -531,6 +547,11 @@ static void jf_snap_watch_fn(struct work_struct *work)
 			if (!disk_live(snap->origins[i].disk))
 				jf_snap_fail(snap, -ENODEV,
 					     "one of its origins was removed");
+		/* a copy is a write in flight: bounded as a drain is */
+		if (!jf_snap_error(snap) &&
+		    jf_cow_overdue(snap, jf_param_drain_timeout()))
+			jf_snap_fail(snap, -ETIMEDOUT,
+				     "a copy to its diff storage took longer than drain_timeout_sec");
 		if (!snap->owner && time_after_eq(jiffies, snap->expires)) {
 			pr_warn("snapshot %s reached its maximum lifetime (snapshot_max_lifetime_sec): deleting it\n",
 				snap->name);

@@ -136,6 +136,7 @@ bool jf_cow_bio(struct bio *bio, struct jf_track *t, struct jf_dev *skip);
 void jf_cow_arm(struct jf_snap *snap);
 void jf_cow_disarm(struct jf_snap *snap);
 void jf_cow_wake_all(struct jf_snap *snap);
+bool jf_cow_overdue(struct jf_snap *snap, unsigned long limit);
 int jf_cow_preserve(struct jf_origin *o, u64 chunk, u64 *slot);
 u64 jf_map_get(struct jf_origin *o, u64 chunk);
 bool jf_cow_copying(struct jf_origin *o, u64 chunk);

@@ -122,9 +122,19 @@ wait_for 20 grep -q '^snap=' "$T/s4.out"
 truncate -s 16M "$T/fs/origin"
 lo=$(new_loop "$T/fs/origin")
 o=$(jftest snap -n same -D "$T/fs/d8" "$lo")
-check "a name in use: EEXIST" sh -c "echo '$o' | grep -q 'snap=EEXIST'"
+check "a name in use: EEXIST, no index ($o)" sh -c "echo '$o' | grep -q 'snap=EEXIST.*failed_index=-1'"
 o=$(jftest snap -D "$T/fs/d8" /dev/vdc)
 check "another snapshot's diff storage as origin: EBUSY" sh -c "echo '$o' | grep -q 'snap=EBUSY'"
+truncate -s 16M "$T/fs/origin2"
+lo2=$(new_loop "$T/fs/origin2")
+jftest snap -n hasd8 -D "$T/fs/d8" -u "$T/g8" "$lo" >"$T/s8.out" 2>&1 &
+s8=$!
+wait_for 20 grep -q '^snap=' "$T/s8.out"
+o=$(jftest snap -D "$T/fs/d8" "$lo2")
+check "a diff storage another snapshot writes: EBUSY ($o)" sh -c "echo '$o' | grep -q 'snap=EBUSY'"
+touch "$T/g8"
+wait $s8
+losetup -d "$lo2"
 touch "$T/g4"
 wait $s4
 

@@ -37,6 +37,49 @@ wait $s1
 check "and goes with its file" wait_for 10 sh -c "! jftest snap-list | grep -q snap=bad"
 dmsetup remove jfbad
 
+# a diff storage that stops answering: the copy is bounded like a drain,
+# then the snapshot fails and the waiting writes go on
+dd if=/dev/zero of=/dev/vdc bs=1M count=1 oflag=direct 2>/dev/null
+dmsetup create jfslow --table "0 131072 linear /dev/vdc 0"
+slow=$(dm_node jfslow)
+param drain_timeout_sec 3
+jftest snap -D "$slow" -n slow -u "$T/g6" /dev/vdb >"$T/s6.out" 2>&1 &
+s6=$!
+wait_for 20 grep -q '^image ' "$T/s6.out"
+dmsetup suspend jfslow
+t0=$(now_ms)
+dd if=/dev/urandom of=/dev/vdb bs=4096 count=1 seek=3 oflag=direct 2>/dev/null
+rc=$?
+took=$(($(now_ms) - t0))
+check "an origin write waits for a stuck copy a bounded time ($took ms, exit $rc)" test $rc = 0 -a $took -lt 20000
+check "the snapshot failed with ETIMEDOUT" list_has 'snap=slow .*state=2 error=110 '
+dmsetup resume jfslow
+touch "$T/g6"
+wait $s6
+dmsetup remove jfslow
+param drain_timeout_sec 30
+
+# swap on an origin: swap writes cannot wait for copies, so they fail the
+# snapshot rather than change its image unseen
+cg=/sys/fs/cgroup
+mount -t cgroup2 none $cg 2>/dev/null
+echo +memory >$cg/cgroup.subtree_control 2>/dev/null
+if mkdir -p $cg/jfsnapswap && echo 16M >$cg/jfsnapswap/memory.max; then
+	jftest snap -D /dev/vdb -n swap -u "$T/g7" /dev/vdc >"$T/s7.out" 2>&1 &
+	s7=$!
+	wait_for 20 grep -q '^image ' "$T/s7.out"
+	mkswap /dev/vdc >/dev/null 2>&1 && swapon /dev/vdc
+	timeout 60 sh -c "echo \$\$ >$cg/jfsnapswap/cgroup.procs &&
+		exec jftest hog 48" >/dev/null 2>&1
+	check "swap written to an origin fails its snapshot" wait_for 10 list_has 'snap=swap .*state=2 error=26 '
+	swapoff /dev/vdc
+	touch "$T/g7"
+	wait $s7
+	rmdir $cg/jfsnapswap 2>/dev/null
+else
+	skip "swap on an origin" "no memory cgroup"
+fi
+
 # the holder killed: the snapshot goes, writes flow
 jftest snap -D /dev/vdc -n killed -u "$T/never" /dev/vdb >"$T/s2.out" 2>&1 &
 s2=$!

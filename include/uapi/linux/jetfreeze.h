@@ -388,7 +388,9 @@ struct jetfreeze_snapshot_image {
  * @devices: in, user pointer to @nr_devices struct jetfreeze_device, with
  *	stages as FREEZE takes them: the first @nr_origins are the origins,
  *	the rest are only frozen with them (devices below a stacked origin
- *	that keep it stable while it drains) and get no image
+ *	that keep it stable while it drains) and get no image.  Writes of
+ *	one device issued below an origin (to the disk under a dm origin)
+ *	bypass it: snapshot the device that is written to
  * @diff_fds: in, user pointer to @nr_diff __s32 file descriptors of the
  *	diff storage, opened for reading and writing: block devices (claimed
  *	exclusively while the snapshot lives) or regular files (allocated to
@@ -407,9 +409,10 @@ struct jetfreeze_snapshot_image {
  *	empty: the module names it "snap<id>"
  * @snapshot_id: out, system-wide id, never reused while the module stays
  *	loaded
- * @drain_ns: out, on an idle session the freeze's drain and flush time
- * @hold_ns: out, on an idle session how long writes were held: from the
- *	end of the drain to the end of the hold
+ * @drain_ns: out, on an idle session the freeze's time to hold, as
+ *	FREEZE's drain_ns (page-cache sync, filesystem freeze, drain, flush)
+ * @hold_ns: out, on an idle session how long writes could wait: drain_ns
+ *	plus the time from the end of the freeze to the end of the hold
  * @failed_index: out, on failure the index of the device (or, with
  *	JETFREEZE_SNAPSHOT_DIFF_INDEX set, of the diff storage) at fault,
  *	else ~0U
@@ -426,12 +429,21 @@ struct jetfreeze_snapshot_image {
  * chunk size, counts, duplicate device or diff storage, a device the
  * frozen session does not hold; EEXIST a snapshot of that name exists;
  * EBUSY a device is in another snapshot, or is the diff storage of one, or
- * a diff storage is in use (an origin of a snapshot, a block device
- * claimed by another); EXDEV a diff storage lies on one of the origins;
+ * a diff storage is in use (an origin or the diff storage of another
+ * snapshot, a block device claimed by another), or the session has an
+ * ended hold whose report THAW has not collected; EXDEV a diff storage
+ * lies on one of the origins' ranges (the module sees partitions of one
+ * disk; a diff storage stacked on an origin, through dm, md or loop, is
+ * the caller's to refuse, and fails the snapshot when its copy meets an
+ * origin of the same snapshot); ETIMEDOUT, ENOBUFS, ENODEV the hold this
+ * call made ended (timeout, limits, a removed device) before the snapshot
+ * was armed; EFBIG an origin of 2^32 chunks or more;
  * EBADF a bad descriptor; ENOTBLK a diff storage is neither a block device
- * nor a regular file; ENOSPC the diff storage is smaller than one chunk
- * per origin; EOPNOTSUPP a zoned origin, or a diff storage file that
- * cannot take direct I/O; EROFS a diff storage not open for writing;
+ * nor a regular file; ENOSPC a diff storage is smaller than one chunk, or
+ * all of it than one chunk per origin; EOPNOTSUPP a zoned origin or diff
+ * storage, or a diff storage file that cannot take direct I/O; EROFS a
+ * diff storage not open for reading and writing; EINVAL also a diff
+ * storage with larger logical blocks than an origin's;
  * and FREEZE's errors.  All or nothing: on error no snapshot exists and
  * nothing stays frozen that was not before.
  */
@@ -490,15 +502,20 @@ struct jetfreeze_snapshot_delete {
  * @snapshot_id: the snapshot's id
  * @name: its name
  * @state: JETFREEZE_SNAPSHOT_ACTIVE or _FAILED
- * @error: for a failed snapshot the errno that failed it (ENOSPC: the diff
- *	storage is full; EIO: it or an origin read failed; ENODEV: an origin
- *	went away), else 0
+ * @error: for a failed snapshot the errno that failed it, else 0: ENOSPC
+ *	the diff storage is full; EIO an origin read failed (or a diff write,
+ *	which may also give the diff file's own errno: EDQUOT, ...); ENODEV
+ *	an origin went away; ETIMEDOUT a copy took longer than the module's
+ *	drain_timeout_sec; ETXTBSY swap was written to an origin; EXDEV the
+ *	diff storage lies on an origin; EBUSY the diff storage's filesystem
+ *	was frozen; ENOMEM
  * @flags: JETFREEZE_SNAPSHOT_E_*
  * @index: this origin's index in the snapshot
  * @nr_devices: origins in the snapshot
  * @chunk_bytes: the copy-on-write granule
  * @origin: the origin and its image, as SNAPSHOT_CREATE gives them
- * @created_ns: CLOCK_REALTIME of the freeze point
+ * @created_ns: CLOCK_REALTIME when copy-on-write was armed, at the freeze
+ *	point
  * @expires_ms: a PERSIST snapshot not owned by a file is deleted in this
  *	many ms; 0 for one owned by a file
  * @diff_used: bytes of diff storage in use, all origins together
